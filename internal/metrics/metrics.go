@@ -3,6 +3,8 @@
 package metrics
 
 import (
+	"sync/atomic"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -27,12 +29,12 @@ var (
 	})
 
 	// Storage.
-	LogicalBytes = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "anode_logical_bytes", Help: "Sum of the sizes of all stored object versions and parts (before dedup).",
-	})
-	Objects = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "anode_objects", Help: "Number of stored object versions (delete markers excluded).",
-	})
+	LogicalBytes = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "anode_logical_bytes", Help: "Sum of the sizes of all stored object versions (before dedup), in the placement groups on this node.",
+	}, func() float64 { _, b := stats(); return float64(b) })
+	Objects = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "anode_objects", Help: "Number of stored object versions (delete markers excluded), in the placement groups on this node.",
+	}, func() float64 { o, _ := stats(); return float64(o) })
 	PhysicalBytes = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "anode_chunk_bytes", Help: "Bytes held by this node's chunk store (after dedup).",
 	})
@@ -75,4 +77,19 @@ func init() {
 		GCSweeps, GCDeletedChunks, GCDeletedBytes,
 		RaftProposals, RaftReadyBatches, RaftSyncDuration,
 	)
+}
+
+// statsSource reports object count and logical bytes; the running server
+// installs it with SetStatsSource.
+var statsSource atomic.Pointer[func() (objects, bytes int64)]
+
+// SetStatsSource installs the function the object and logical-byte gauges
+// read when scraped.
+func SetStatsSource(fn func() (objects, bytes int64)) { statsSource.Store(&fn) }
+
+func stats() (int64, int64) {
+	if fn := statsSource.Load(); fn != nil {
+		return (*fn)()
+	}
+	return 0, 0
 }

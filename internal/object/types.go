@@ -3,20 +3,14 @@ package object
 import (
 	"io"
 	"time"
+
+	"github.com/anode/anode/internal/meta"
 )
 
 // ObjectMeta is what a client says about an object when it writes it and gets
 // back when it reads it: the standard HTTP entity headers S3 stores, and the
 // user metadata (x-amz-meta-*, keys lower-cased without the prefix).
-type ObjectMeta struct {
-	ContentType        string            `json:"ct,omitempty"`
-	ContentEncoding    string            `json:"ce,omitempty"`
-	ContentDisposition string            `json:"cd,omitempty"`
-	ContentLanguage    string            `json:"cl,omitempty"`
-	CacheControl       string            `json:"cc,omitempty"`
-	Expires            string            `json:"ex,omitempty"`
-	User               map[string]string `json:"um,omitempty"`
-}
+type ObjectMeta = meta.ObjectMeta
 
 // ObjectInfo describes one version of an object.
 type ObjectInfo struct {

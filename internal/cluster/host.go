@@ -1,0 +1,339 @@
+package cluster
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
+
+	"github.com/anode/anode/internal/metrics"
+)
+
+// StateMachine applies a group's committed commands. Apply must be
+// deterministic: it may read and write only through b (an indexed batch
+// over the node's Pebble, so it sees the writes of earlier entries of the
+// same batch), and must not consult the clock, the network or randomness.
+// The returned value is handed to the proposer, if it is waiting on this node.
+type StateMachine interface {
+	Apply(b *pebble.Batch, index uint64, cmd []byte) any
+}
+
+// GroupMessage is a raft message of one group. Raft messages do not carry
+// the group they belong to; the host's transport adds it.
+type GroupMessage struct {
+	Group uint64
+	Msg   pb.Message
+}
+
+// Transport delivers raft messages to other nodes. Send must not block the
+// host: a transport queues messages per destination and may drop them when
+// a peer is slow or down (raft retries).
+type Transport interface {
+	Send(msgs []GroupMessage)
+}
+
+// Config configures a Host.
+type Config struct {
+	NodeID uint64
+	DB     *pebble.DB
+	// TickInterval is the duration of one raft tick. Heartbeats are sent
+	// every HeartbeatTicks ticks; followers campaign after ElectionTicks
+	// (randomized up to twice that by raft).
+	TickInterval   time.Duration
+	HeartbeatTicks int
+	ElectionTicks  int
+	// CompactAfter is how many applied entries a group's log may hold
+	// before it is truncated; KeepEntries of them are kept for followers
+	// that are a little behind.
+	CompactAfter uint64
+	KeepEntries  uint64
+	Transport    Transport
+	// NoSync skips fsync of the raft log (storage.sync_writes = false):
+	// a crash may lose acknowledged writes. For tests and benchmarks.
+	NoSync bool
+	Logger *slog.Logger
+}
+
+// ErrStopped is returned by requests to a host that is shutting down.
+var ErrStopped = errors.New("cluster: host stopped")
+
+// ErrNoGroup is returned for requests to a group this node does not host.
+var ErrNoGroup = errors.New("cluster: no such group on this node")
+
+// Host runs every raft group of one node in a single event loop. The loop
+// gathers the Ready state of all groups that have work and persists it in
+// one Pebble batch with one fsync, so concurrent proposals to many groups
+// share the cost of durability (group commit). Committed entries are applied
+// in that same batch, atomically with each group's applied index.
+type Host struct {
+	cfg    Config
+	log    *slog.Logger
+	groups map[uint64]*group
+
+	propc  chan *proposal
+	readc  chan *readRequest
+	recvc  chan []GroupMessage
+	stopc  chan struct{}
+	donec  chan struct{}
+	nextID atomic.Uint64
+
+	mu      sync.Mutex
+	waiters map[uint64]chan any // proposal id -> result
+	stopped bool
+}
+
+type group struct {
+	id      uint64
+	rn      *raft.RawNode
+	store   *logStore
+	sm      StateMachine
+	applied appliedState
+
+	pendingReads []*readRequest            // waiting for a ReadIndex to be issued
+	inflight     map[uint64][]*readRequest // ReadIndex request ctx -> readers
+	readsAt      []indexedReads            // readers waiting for applied >= index
+	lastLeader   uint64
+}
+
+type indexedReads struct {
+	index   uint64
+	readers []*readRequest
+}
+
+type proposal struct {
+	gid  uint64
+	data []byte // 8-byte proposal id followed by the command
+	errc chan error
+}
+
+type readRequest struct {
+	gid    uint64
+	done   chan error
+	status *[]GroupStatus // set for Status requests, which use gid statusRequest
+}
+
+// statusRequest is the group id of a readRequest asking for Status.
+const statusRequest = ^uint64(0)
+
+// NewHost creates a host. Groups are added with AddGroup before Start.
+func NewHost(cfg Config) *Host {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.TickInterval == 0 {
+		cfg.TickInterval = 100 * time.Millisecond
+	}
+	if cfg.HeartbeatTicks == 0 {
+		cfg.HeartbeatTicks = 1
+	}
+	if cfg.ElectionTicks == 0 {
+		cfg.ElectionTicks = 10
+	}
+	if cfg.CompactAfter == 0 {
+		cfg.CompactAfter = 10000
+	}
+	if cfg.KeepEntries == 0 || cfg.KeepEntries > cfg.CompactAfter {
+		cfg.KeepEntries = cfg.CompactAfter / 2
+	}
+	h := &Host{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		groups:  make(map[uint64]*group),
+		propc:   make(chan *proposal, 4096),
+		readc:   make(chan *readRequest, 4096),
+		recvc:   make(chan []GroupMessage, 1024),
+		stopc:   make(chan struct{}),
+		donec:   make(chan struct{}),
+		waiters: make(map[uint64]chan any),
+	}
+	h.nextID.Store(rand.Uint64() >> 1)
+	return h
+}
+
+// AddGroup opens (or, when it has no state yet, bootstraps with the given
+// voters) a raft group on this node. It must be called before Start.
+func (h *Host) AddGroup(gid uint64, voters []uint64, sm StateMachine) error {
+	boot := &pb.ConfState{Voters: voters}
+	store, err := openLogStore(h.cfg.DB, gid, boot)
+	if err != nil {
+		return err
+	}
+	applied := appliedState{Index: store.trunc.Index, Conf: store.trunc.Conf}
+	if v, closer, err := h.cfg.DB.Get(groupKey(gid, suffixApplied)); err == nil {
+		applied, err = decodeApplied(v)
+		closer.Close()
+		if err != nil {
+			return fmt.Errorf("group %d: %w", gid, err)
+		}
+	} else if !errors.Is(err, pebble.ErrNotFound) {
+		return fmt.Errorf("group %d: read applied index: %w", gid, err)
+	}
+	rn, err := raft.NewRawNode(&raft.Config{
+		ID:              h.cfg.NodeID,
+		ElectionTick:    h.cfg.ElectionTicks,
+		HeartbeatTick:   h.cfg.HeartbeatTicks,
+		Storage:         store,
+		Applied:         applied.Index,
+		MaxSizePerMsg:   4 << 20,
+		MaxInflightMsgs: 256,
+		CheckQuorum:     true,
+		PreVote:         true,
+		ReadOnlyOption:  raft.ReadOnlySafe,
+		Logger:          raftLogger{h.log.With("group", gid)},
+	})
+	if err != nil {
+		return fmt.Errorf("group %d: %w", gid, err)
+	}
+	h.groups[gid] = &group{
+		id: gid, rn: rn, store: store, sm: sm, applied: applied,
+		inflight: make(map[uint64][]*readRequest),
+	}
+	return nil
+}
+
+// Start runs the event loop. Single-voter groups elect themselves at once.
+func (h *Host) Start() {
+	for _, g := range h.groups {
+		if len(g.applied.Conf.Voters) == 1 && g.applied.Conf.Voters[0] == h.cfg.NodeID {
+			_ = g.rn.Campaign()
+		}
+	}
+	go h.run()
+}
+
+// Stop ends the event loop after the batch in progress is durable. Waiting
+// proposers get ErrStopped.
+func (h *Host) Stop() {
+	h.mu.Lock()
+	if h.stopped {
+		h.mu.Unlock()
+		return
+	}
+	h.stopped = true
+	h.mu.Unlock()
+	close(h.stopc)
+	<-h.donec
+}
+
+// Propose replicates cmd through group gid and returns what the state
+// machine's Apply returned for it, once the entry is committed, applied and
+// durable on this node.
+func (h *Host) Propose(ctx context.Context, gid uint64, cmd []byte) (any, error) {
+	id := h.nextID.Add(1)
+	data := make([]byte, 8+len(cmd))
+	binary.BigEndian.PutUint64(data, id)
+	copy(data[8:], cmd)
+	resc := make(chan any, 1)
+	h.mu.Lock()
+	if h.stopped {
+		h.mu.Unlock()
+		return nil, ErrStopped
+	}
+	h.waiters[id] = resc
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		delete(h.waiters, id)
+		h.mu.Unlock()
+	}()
+	p := &proposal{gid: gid, data: data, errc: make(chan error, 1)}
+	select {
+	case h.propc <- p:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-h.stopc:
+		return nil, ErrStopped
+	}
+	select {
+	case err := <-p.errc:
+		if err != nil {
+			metrics.RaftProposals.WithLabelValues("dropped").Inc()
+			return nil, err
+		}
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-h.stopc:
+		return nil, ErrStopped
+	}
+	select {
+	case res := <-resc:
+		metrics.RaftProposals.WithLabelValues("applied").Inc()
+		return res, nil
+	case <-ctx.Done():
+		metrics.RaftProposals.WithLabelValues("timeout").Inc()
+		return nil, ctx.Err()
+	case <-h.stopc:
+		return nil, ErrStopped
+	}
+}
+
+// ReadBarrier returns once this node has applied every entry that was
+// committed in group gid before the call: reads of the group's state that
+// follow are linearizable. It uses raft's ReadIndex, which confirms with a
+// quorum of the group that the leader is still the leader.
+func (h *Host) ReadBarrier(ctx context.Context, gid uint64) error {
+	r := &readRequest{gid: gid, done: make(chan error, 1)}
+	select {
+	case h.readc <- r:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-h.stopc:
+		return ErrStopped
+	}
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-h.stopc:
+		return ErrStopped
+	}
+}
+
+// Deliver hands messages received from other nodes to the host.
+func (h *Host) Deliver(msgs []GroupMessage) {
+	select {
+	case h.recvc <- msgs:
+	case <-h.stopc:
+	}
+}
+
+// GroupStatus describes one group as this node sees it.
+type GroupStatus struct {
+	ID       uint64   `json:"id"`
+	Leader   uint64   `json:"leader"`
+	Term     uint64   `json:"term"`
+	Applied  uint64   `json:"applied"`
+	Commit   uint64   `json:"commit"`
+	Voters   []uint64 `json:"voters"`
+	IsLeader bool     `json:"is_leader"`
+}
+
+// Status returns the status of every group. It is answered by the loop.
+func (h *Host) Status(ctx context.Context) ([]GroupStatus, error) {
+	r := &readRequest{gid: statusRequest, done: make(chan error, 1)}
+	var out []GroupStatus
+	r.status = &out
+	select {
+	case h.readc <- r:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-h.stopc:
+		return nil, ErrStopped
+	}
+	select {
+	case err := <-r.done:
+		return out, err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}

@@ -1,0 +1,351 @@
+package cluster
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
+
+	"github.com/anode/anode/internal/metrics"
+)
+
+// maxDrain bounds how many requests one loop iteration takes from a channel
+// before it persists, so that a flood of proposals cannot starve ticks.
+const maxDrain = 1024
+
+// run is the event loop: it owns every RawNode. Each iteration takes what
+// arrived (ticks, proposals, read requests, messages), then handles the
+// Ready state of every group that has work in one batch.
+func (h *Host) run() {
+	defer close(h.donec)
+	ticker := time.NewTicker(h.cfg.TickInterval)
+	defer ticker.Stop()
+	dirty := make(map[uint64]*group)
+	var poll <-chan time.Time // ready when a group still has work: do not block
+	closed := make(chan time.Time)
+	close(closed)
+	for {
+		poll = nil
+		if len(dirty) > 0 {
+			poll = closed
+		}
+		select {
+		case <-poll:
+		case <-h.stopc:
+			h.failAll(ErrStopped)
+			return
+		case <-ticker.C:
+			for _, g := range h.groups {
+				g.rn.Tick()
+				dirty[g.id] = g
+			}
+		case p := <-h.propc:
+			h.propose(p, dirty)
+			for i := 0; i < maxDrain; i++ {
+				select {
+				case p := <-h.propc:
+					h.propose(p, dirty)
+					continue
+				default:
+				}
+				break
+			}
+		case r := <-h.readc:
+			h.read(r, dirty)
+			for i := 0; i < maxDrain; i++ {
+				select {
+				case r := <-h.readc:
+					h.read(r, dirty)
+					continue
+				default:
+				}
+				break
+			}
+		case msgs := <-h.recvc:
+			h.step(msgs, dirty)
+		}
+		// Issue one ReadIndex per group for all the reads that arrived.
+		for _, g := range dirty {
+			if len(g.pendingReads) > 0 {
+				id := h.nextID.Add(1)
+				g.inflight[id] = g.pendingReads
+				g.pendingReads = nil
+				g.rn.ReadIndex(binary.BigEndian.AppendUint64(nil, id))
+			}
+		}
+		if err := h.handleReady(dirty); err != nil {
+			// The node cannot make its state durable; continuing would
+			// acknowledge writes that may be lost.
+			h.log.Error("raft: persisting ready state failed, stopping", "err", err)
+			panic(fmt.Sprintf("anode: raft persistence failed: %v", err))
+		}
+		// Groups that still have work (entries committed by the append
+		// just persisted, say) stay dirty, so the next iteration handles
+		// them without waiting for a tick.
+		for id, g := range dirty {
+			if !g.rn.HasReady() {
+				delete(dirty, id)
+			}
+		}
+	}
+}
+
+func (h *Host) propose(p *proposal, dirty map[uint64]*group) {
+	g, ok := h.groups[p.gid]
+	if !ok {
+		p.errc <- ErrNoGroup
+		return
+	}
+	if err := g.rn.Propose(p.data); err != nil {
+		p.errc <- fmt.Errorf("group %d: %w", p.gid, err)
+		return
+	}
+	p.errc <- nil
+	dirty[g.id] = g
+}
+
+func (h *Host) read(r *readRequest, dirty map[uint64]*group) {
+	if r.gid == statusRequest {
+		*r.status = h.status()
+		r.done <- nil
+		return
+	}
+	g, ok := h.groups[r.gid]
+	if !ok {
+		r.done <- ErrNoGroup
+		return
+	}
+	g.pendingReads = append(g.pendingReads, r)
+	dirty[g.id] = g
+}
+
+func (h *Host) step(msgs []GroupMessage, dirty map[uint64]*group) {
+	for i := range msgs {
+		g, ok := h.groups[msgs[i].Group]
+		if !ok {
+			continue
+		}
+		if err := g.rn.Step(msgs[i].Msg); err != nil {
+			h.log.Debug("raft: step", "group", g.id, "err", err)
+		}
+		dirty[g.id] = g
+	}
+}
+
+type groupReady struct {
+	g  *group
+	rd raft.Ready
+}
+
+// handleReady persists and applies the Ready state of the dirty groups.
+// Order within one iteration: append entries and hard state, apply
+// committed entries (same batch), one synced commit, then send messages,
+// answer waiters and Advance.
+func (h *Host) handleReady(dirty map[uint64]*group) error {
+	var readies []groupReady
+	for _, g := range dirty {
+		if g.rn.HasReady() {
+			readies = append(readies, groupReady{g, g.rn.Ready()})
+		}
+	}
+	if len(readies) == 0 {
+		return nil
+	}
+	b := h.cfg.DB.NewIndexedBatch()
+	defer b.Close()
+	type result struct {
+		id  uint64
+		res any
+	}
+	var results []result
+	var msgs []GroupMessage
+	sync := false
+	for _, r := range readies {
+		g, rd := r.g, r.rd
+		if !raft.IsEmptySnap(rd.Snapshot) {
+			if err := h.applySnapshot(b, g, rd.Snapshot); err != nil {
+				return err
+			}
+			sync = true
+		}
+		if err := g.store.append(b, rd.Entries); err != nil {
+			return err
+		}
+		if !raft.IsEmptyHardState(rd.HardState) {
+			if err := g.store.setHardState(b, rd.HardState); err != nil {
+				return err
+			}
+		}
+		sync = sync || rd.MustSync
+		for _, e := range rd.CommittedEntries {
+			if e.Index <= g.applied.Index {
+				continue
+			}
+			switch e.Type {
+			case pb.EntryNormal:
+				if len(e.Data) >= 8 {
+					id := binary.BigEndian.Uint64(e.Data)
+					res := g.sm.Apply(b, e.Index, e.Data[8:])
+					results = append(results, result{id, res})
+				}
+			case pb.EntryConfChange, pb.EntryConfChangeV2:
+				cc, err := decodeConfChange(e)
+				if err != nil {
+					return fmt.Errorf("group %d: entry %d: %w", g.id, e.Index, err)
+				}
+				g.applied.Conf = *g.rn.ApplyConfChange(cc)
+			}
+			g.applied.Index = e.Index
+		}
+		if len(rd.CommittedEntries) > 0 {
+			// Applying needs no fsync of its own: the entries are durable in
+			// the log, and a restart re-applies whatever the state machine
+			// lost, from the applied index stored in the same batch.
+			if err := b.Set(groupKey(g.id, suffixApplied), g.applied.marshal(), nil); err != nil {
+				return err
+			}
+			if err := h.maybeCompact(b, g); err != nil {
+				return err
+			}
+		}
+		for _, m := range rd.Messages {
+			msgs = append(msgs, GroupMessage{Group: g.id, Msg: m})
+		}
+	}
+	start := time.Now()
+	opts := pebble.NoSync
+	if sync && !h.cfg.NoSync {
+		opts = pebble.Sync
+	}
+	if err := b.Commit(opts); err != nil {
+		return fmt.Errorf("commit raft batch: %w", err)
+	}
+	metrics.RaftSyncDuration.Observe(time.Since(start).Seconds())
+	metrics.RaftReadyBatches.Observe(float64(len(readies)))
+	if len(msgs) > 0 && h.cfg.Transport != nil {
+		h.cfg.Transport.Send(msgs)
+	}
+	h.mu.Lock()
+	for _, r := range results {
+		if c, ok := h.waiters[r.id]; ok {
+			c <- r.res
+		}
+	}
+	h.mu.Unlock()
+	for _, r := range readies {
+		g, rd := r.g, r.rd
+		for _, rs := range rd.ReadStates {
+			id := binary.BigEndian.Uint64(rs.RequestCtx)
+			if readers, ok := g.inflight[id]; ok {
+				delete(g.inflight, id)
+				g.readsAt = append(g.readsAt, indexedReads{rs.Index, readers})
+			}
+		}
+		g.releaseReads()
+		if rd.SoftState != nil && rd.SoftState.Lead != g.lastLeader {
+			g.lastLeader = rd.SoftState.Lead
+			h.log.Debug("raft: leader changed", "group", g.id, "leader", g.lastLeader)
+			if g.lastLeader == raft.None {
+				// Reads issued to a lost leader may never be answered;
+				// fail them so their callers can retry.
+				g.failInflightReads(fmt.Errorf("group %d: leader lost", g.id))
+			}
+		}
+		g.rn.Advance(rd)
+	}
+	return nil
+}
+
+// releaseReads answers the readers whose read index has been applied.
+func (g *group) releaseReads() {
+	n := 0
+	for _, ir := range g.readsAt {
+		if ir.index <= g.applied.Index {
+			for _, r := range ir.readers {
+				r.done <- nil
+			}
+			continue
+		}
+		g.readsAt[n] = ir
+		n++
+	}
+	g.readsAt = g.readsAt[:n]
+}
+
+func (g *group) failInflightReads(err error) {
+	for id, readers := range g.inflight {
+		for _, r := range readers {
+			r.done <- err
+		}
+		delete(g.inflight, id)
+	}
+}
+
+func (h *Host) failAll(err error) {
+	for _, g := range h.groups {
+		g.failInflightReads(err)
+		for _, r := range g.pendingReads {
+			r.done <- err
+		}
+		for _, ir := range g.readsAt {
+			for _, r := range ir.readers {
+				r.done <- err
+			}
+		}
+	}
+}
+
+// maybeCompact truncates a group's log once it holds CompactAfter applied
+// entries, keeping the last KeepEntries. The applied state in Pebble is the
+// snapshot: nothing needs to be written out before truncating.
+//
+// A leader does not truncate past what its followers have acknowledged
+// unless they are too far behind; those catch up by snapshot.
+func (h *Host) maybeCompact(b *pebble.Batch, g *group) error {
+	first := g.store.firstIndex()
+	if g.applied.Index < first || g.applied.Index-first < h.cfg.CompactAfter {
+		return nil
+	}
+	upTo := g.applied.Index - h.cfg.KeepEntries
+	st := g.rn.Status()
+	if st.RaftState == raft.StateLeader {
+		for id, pr := range st.Progress {
+			if id != h.cfg.NodeID && pr.Match > first && pr.Match < upTo && g.applied.Index-pr.Match < 2*h.cfg.CompactAfter {
+				upTo = pr.Match
+			}
+		}
+	}
+	if upTo < first {
+		return nil
+	}
+	return g.store.compact(b, upTo, g.applied.Conf)
+}
+
+func (h *Host) status() []GroupStatus {
+	out := make([]GroupStatus, 0, len(h.groups))
+	for _, g := range h.groups {
+		st := g.rn.BasicStatus()
+		out = append(out, GroupStatus{
+			ID: g.id, Leader: st.Lead, Term: st.Term, Applied: g.applied.Index,
+			Commit: st.Commit, Voters: append([]uint64(nil), g.applied.Conf.Voters...),
+			IsLeader: st.RaftState == raft.StateLeader,
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func decodeConfChange(e pb.Entry) (pb.ConfChangeI, error) {
+	if e.Type == pb.EntryConfChange {
+		var cc pb.ConfChange
+		err := cc.Unmarshal(e.Data)
+		return cc, err
+	}
+	var cc pb.ConfChangeV2
+	err := cc.Unmarshal(e.Data)
+	return cc, err
+}

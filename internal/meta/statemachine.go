@@ -1,0 +1,355 @@
+package meta
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/anode/anode/internal/s3err"
+)
+
+// Result is what applying a command produced, handed back to the proposer.
+// Err is an S3 error when the command was refused (a failed precondition,
+// a missing bucket): a refused command changes nothing.
+type Result struct {
+	Err     error
+	Version *Version // the version written, or the delete marker created
+	// Deleted is the version a DeleteObject removed for good, if any.
+	Deleted *Version
+}
+
+// StateMachine applies metadata commands for one group. It implements
+// cluster.StateMachine.
+type StateMachine struct {
+	gid uint64
+}
+
+// NewStateMachine returns the state machine of group gid.
+func NewStateMachine(gid uint64) *StateMachine { return &StateMachine{gid: gid} }
+
+// Apply applies one committed command. Errors reading or writing Pebble are
+// fatal (the node's storage is broken); refused commands return a Result
+// with Err set.
+func (sm *StateMachine) Apply(b *pebble.Batch, index uint64, data []byte) any {
+	cmd, err := DecodeCommand(data)
+	if err != nil {
+		panic(fmt.Sprintf("group %d entry %d: %v", sm.gid, index, err))
+	}
+	res, err := sm.apply(b, index, cmd)
+	if err != nil {
+		panic(fmt.Sprintf("group %d entry %d: apply %v: %v", sm.gid, index, cmd.Op, err))
+	}
+	return res
+}
+
+func (sm *StateMachine) apply(b *pebble.Batch, index uint64, cmd *Command) (*Result, error) {
+	switch cmd.Op {
+	case OpCreateBucket:
+		return sm.createBucket(b, cmd)
+	case OpDeleteBucket:
+		return sm.deleteBucket(b, cmd)
+	case OpUpdateBucket:
+		return sm.updateBucket(b, cmd)
+	case OpPutObject:
+		return sm.putObject(b, index, cmd)
+	case OpDeleteObject:
+		return sm.deleteObject(b, index, cmd)
+	}
+	return nil, fmt.Errorf("unknown op %d", cmd.Op)
+}
+
+func (sm *StateMachine) createBucket(b *pebble.Batch, cmd *Command) (*Result, error) {
+	var cur Bucket
+	found, err := getJSON(b, bucketKey(cmd.Bucket), &cur)
+	if err != nil {
+		return nil, err
+	}
+	if found {
+		if cur.Owner == cmd.BucketRecord.Owner {
+			return &Result{Err: s3err.BucketAlreadyOwnedByYou}, nil
+		}
+		return &Result{Err: s3err.BucketAlreadyExists}, nil
+	}
+	return &Result{}, setJSON(b, bucketKey(cmd.Bucket), cmd.BucketRecord)
+}
+
+func (sm *StateMachine) deleteBucket(b *pebble.Batch, cmd *Command) (*Result, error) {
+	found, err := getJSON(b, bucketKey(cmd.Bucket), &Bucket{})
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return &Result{Err: s3err.NoSuchBucket}, nil
+	}
+	return &Result{}, b.Delete(bucketKey(cmd.Bucket), nil)
+}
+
+func (sm *StateMachine) updateBucket(b *pebble.Batch, cmd *Command) (*Result, error) {
+	found, err := getJSON(b, bucketKey(cmd.Bucket), &Bucket{})
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return &Result{Err: s3err.NoSuchBucket}, nil
+	}
+	return &Result{}, setJSON(b, bucketKey(cmd.Bucket), cmd.BucketRecord)
+}
+
+// putObject makes cmd.Version the current version of the key. What happens
+// to the version it replaces depends on the bucket's versioning state:
+// unversioned, it is gone; Enabled, it becomes noncurrent; Suspended, it
+// becomes noncurrent unless it is the null version, which is replaced.
+func (sm *StateMachine) putObject(b *pebble.Batch, index uint64, cmd *Command) (*Result, error) {
+	ck := currentKey(sm.gid, cmd.Bucket, cmd.Key)
+	var cur Version
+	found, err := getJSON(b, ck, &cur)
+	if err != nil {
+		return nil, err
+	}
+	live := found && !cur.DeleteMarker
+	if cmd.IfNoneMatch != "" && live && (cmd.IfNoneMatch == "*" || etagMatches(cmd.IfNoneMatch, cur.ETag)) {
+		return &Result{Err: s3err.PreconditionFailed}, nil
+	}
+	if cmd.IfMatch != "" {
+		if !live {
+			return &Result{Err: s3err.NoSuchKey}, nil
+		}
+		if !etagMatches(cmd.IfMatch, cur.ETag) {
+			return &Result{Err: s3err.PreconditionFailed}, nil
+		}
+	}
+	v := *cmd.Version
+	v.Seq = index
+	v.VersionID = newVersionID(cmd.Versioning, index)
+	st, err := sm.stats(b)
+	if err != nil {
+		return nil, err
+	}
+	if found {
+		if err := sm.retire(b, cmd, &cur, &st); err != nil {
+			return nil, err
+		}
+	}
+	if !v.DeleteMarker {
+		st.Objects++
+		st.Bytes += v.Size
+	}
+	if err := setJSON(b, ck, &v); err != nil {
+		return nil, err
+	}
+	return &Result{Version: &v}, setJSON(b, statsKey(sm.gid), &st)
+}
+
+// retire handles the current version cur of a key that gets a new current
+// version: it is kept as noncurrent or dropped, as versioning says.
+func (sm *StateMachine) retire(b *pebble.Batch, cmd *Command, cur *Version, st *Stats) error {
+	keep := cmd.Versioning == "Enabled" || (cmd.Versioning == "Suspended" && !cur.IsNull())
+	if keep {
+		return setJSON(b, noncurrentKey(sm.gid, cmd.Bucket, cmd.Key, cur.Seq), cur)
+	}
+	if !cur.DeleteMarker {
+		st.Objects--
+		st.Bytes -= cur.Size
+	}
+	if cmd.Versioning == "Suspended" {
+		// A null version may also sit among the noncurrent ones.
+		return sm.dropNullNoncurrent(b, cmd.Bucket, cmd.Key, st)
+	}
+	return nil
+}
+
+func (sm *StateMachine) dropNullNoncurrent(b *pebble.Batch, bucket, key string, st *Stats) error {
+	var found *Version
+	err := sm.eachNoncurrent(b, bucket, key, func(v *Version) bool {
+		if v.IsNull() {
+			found = v
+			return false
+		}
+		return true
+	})
+	if err != nil || found == nil {
+		return err
+	}
+	if !found.DeleteMarker {
+		st.Objects--
+		st.Bytes -= found.Size
+	}
+	return b.Delete(noncurrentKey(sm.gid, bucket, key, found.Seq), nil)
+}
+
+func (sm *StateMachine) eachNoncurrent(b *pebble.Batch, bucket, key string, fn func(*Version) bool) error {
+	p := noncurrentPrefix(sm.gid, bucket, key)
+	it, err := b.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		var v Version
+		if err := json.Unmarshal(it.Value(), &v); err != nil {
+			return fmt.Errorf("noncurrent version: %w", err)
+		}
+		if !fn(&v) {
+			break
+		}
+	}
+	return it.Error()
+}
+
+// deleteObject removes a key's current version (unversioned bucket), puts a
+// delete marker on top of it (versioning Enabled or Suspended), or, with a
+// version ID, removes that version for good.
+func (sm *StateMachine) deleteObject(b *pebble.Batch, index uint64, cmd *Command) (*Result, error) {
+	if cmd.VersionID != "" {
+		return sm.deleteVersion(b, cmd)
+	}
+	ck := currentKey(sm.gid, cmd.Bucket, cmd.Key)
+	var cur Version
+	found, err := getJSON(b, ck, &cur)
+	if err != nil {
+		return nil, err
+	}
+	if cmd.Versioning == "" {
+		if !found {
+			return &Result{}, nil
+		}
+		st, err := sm.stats(b)
+		if err != nil {
+			return nil, err
+		}
+		st.Objects--
+		st.Bytes -= cur.Size
+		if err := b.Delete(ck, nil); err != nil {
+			return nil, err
+		}
+		return &Result{Deleted: &cur}, setJSON(b, statsKey(sm.gid), &st)
+	}
+	marker := &Command{
+		Op: OpPutObject, Bucket: cmd.Bucket, Key: cmd.Key, Versioning: cmd.Versioning,
+		Version: &Version{DeleteMarker: true, Modified: cmd.Time},
+	}
+	return sm.putObject(b, index, marker)
+}
+
+func (sm *StateMachine) deleteVersion(b *pebble.Batch, cmd *Command) (*Result, error) {
+	st, err := sm.stats(b)
+	if err != nil {
+		return nil, err
+	}
+	ck := currentKey(sm.gid, cmd.Bucket, cmd.Key)
+	var cur Version
+	found, err := getJSON(b, ck, &cur)
+	if err != nil {
+		return nil, err
+	}
+	if found && versionIs(&cur, cmd.VersionID) {
+		if err := b.Delete(ck, nil); err != nil {
+			return nil, err
+		}
+		// Promote the newest noncurrent version, if any.
+		var next *Version
+		if err := sm.eachNoncurrent(b, cmd.Bucket, cmd.Key, func(v *Version) bool { next = v; return false }); err != nil {
+			return nil, err
+		}
+		if next != nil {
+			if err := b.Delete(noncurrentKey(sm.gid, cmd.Bucket, cmd.Key, next.Seq), nil); err != nil {
+				return nil, err
+			}
+			if err := setJSON(b, ck, next); err != nil {
+				return nil, err
+			}
+		}
+		return sm.removed(b, &cur, &st)
+	}
+	var victim *Version
+	err = sm.eachNoncurrent(b, cmd.Bucket, cmd.Key, func(v *Version) bool {
+		if versionIs(v, cmd.VersionID) {
+			victim = v
+			return false
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	if victim == nil {
+		// S3 answers a delete of a version that does not exist with success.
+		return &Result{}, nil
+	}
+	if err := b.Delete(noncurrentKey(sm.gid, cmd.Bucket, cmd.Key, victim.Seq), nil); err != nil {
+		return nil, err
+	}
+	return sm.removed(b, victim, &st)
+}
+
+func (sm *StateMachine) removed(b *pebble.Batch, v *Version, st *Stats) (*Result, error) {
+	if !v.DeleteMarker {
+		st.Objects--
+		st.Bytes -= v.Size
+	}
+	return &Result{Deleted: v}, setJSON(b, statsKey(sm.gid), st)
+}
+
+func versionIs(v *Version, id string) bool {
+	if id == NullVersion {
+		return v.IsNull()
+	}
+	return v.VersionID == id
+}
+
+func newVersionID(versioning string, seq uint64) string {
+	switch versioning {
+	case "Enabled":
+		return versionIDFor(seq)
+	case "Suspended":
+		return NullVersion
+	}
+	return ""
+}
+
+// etagMatches compares an If-Match/If-None-Match value (quoted or not, or a
+// comma-separated list) with a stored unquoted ETag.
+func etagMatches(cond, etag string) bool {
+	for _, c := range splitETags(cond) {
+		if c == "*" || c == etag {
+			return true
+		}
+	}
+	return false
+}
+
+func (sm *StateMachine) stats(b *pebble.Batch) (Stats, error) {
+	var st Stats
+	_, err := getJSON(b, statsKey(sm.gid), &st)
+	return st, err
+}
+
+type getter interface {
+	Get(key []byte) ([]byte, io.Closer, error)
+}
+
+func getJSON(r getter, key []byte, v any) (bool, error) {
+	val, closer, err := r.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer closer.Close()
+	if err := json.Unmarshal(val, v); err != nil {
+		return false, fmt.Errorf("decode %q: %w", key, err)
+	}
+	return true, nil
+}
+
+func setJSON(b *pebble.Batch, key []byte, v any) error {
+	val, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Set(key, val, nil)
+}

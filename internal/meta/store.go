@@ -1,0 +1,274 @@
+package meta
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/anode/anode/internal/cluster"
+	"github.com/anode/anode/internal/s3err"
+)
+
+// Store is the metadata of the cluster as the object service sees it:
+// commands proposed to the group that owns a key, and linearizable reads of
+// the applied state.
+type Store struct {
+	host   *cluster.Host
+	db     *pebble.DB
+	groups int
+}
+
+// NewStore returns a Store over a running host whose groups are the system
+// group and placement groups 1..groups.
+func NewStore(host *cluster.Host, db *pebble.DB, groups int) *Store {
+	return &Store{host: host, db: db, groups: groups}
+}
+
+// Groups returns the number of placement groups.
+func (s *Store) Groups() int { return s.groups }
+
+// GroupOf returns the placement group that owns a key.
+func (s *Store) GroupOf(bucket, key string) uint64 { return GroupOf(bucket, key, s.groups) }
+
+// Propose applies cmd through group gid and returns its result. A command
+// the state machine refused returns the S3 error it gave.
+func (s *Store) Propose(ctx context.Context, gid uint64, cmd *Command) (*Result, error) {
+	data, err := cmd.Encode()
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.host.Propose(ctx, gid, data)
+	if err != nil {
+		return nil, unavailable(fmt.Errorf("%v in group %d: %w", cmd.Op, gid, err))
+	}
+	r := res.(*Result)
+	if r.Err != nil {
+		return r, r.Err
+	}
+	return r, nil
+}
+
+// unavailable turns a failure to reach consensus into the error clients
+// should retry: 503 ServiceUnavailable, with the cause kept for logs.
+func unavailable(err error) error {
+	return fmt.Errorf("%w: %w", s3err.ServiceUnavailable.WithMessage("The cluster could not commit or confirm the request in time; retry."), err)
+}
+
+func (s *Store) barrier(ctx context.Context, gid uint64) error {
+	if err := s.host.ReadBarrier(ctx, gid); err != nil {
+		return unavailable(fmt.Errorf("read barrier on group %d: %w", gid, err))
+	}
+	return nil
+}
+
+// Bucket returns a bucket's record (linearizable).
+func (s *Store) Bucket(ctx context.Context, name string) (*Bucket, error) {
+	if err := s.barrier(ctx, SystemGroup); err != nil {
+		return nil, err
+	}
+	var b Bucket
+	found, err := getJSON(s.db, bucketKey(name), &b)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, s3err.NoSuchBucket
+	}
+	return &b, nil
+}
+
+// Buckets returns every bucket, in name order (linearizable).
+func (s *Store) Buckets(ctx context.Context) ([]Bucket, error) {
+	if err := s.barrier(ctx, SystemGroup); err != nil {
+		return nil, err
+	}
+	p := groupPrefix(SystemGroup, kindBucket)
+	var out []Bucket
+	err := s.scan(p, prefixEnd(p), func(_, v []byte) error {
+		var b Bucket
+		if err := json.Unmarshal(v, &b); err != nil {
+			return err
+		}
+		out = append(out, b)
+		return nil
+	})
+	return out, err
+}
+
+// Current returns the current version of a key (linearizable), which may be
+// a delete marker. A key with no versions returns s3err.NoSuchKey.
+func (s *Store) Current(ctx context.Context, bucket, key string) (*Version, error) {
+	gid := s.GroupOf(bucket, key)
+	if err := s.barrier(ctx, gid); err != nil {
+		return nil, err
+	}
+	var v Version
+	found, err := getJSON(s.db, currentKey(gid, bucket, key), &v)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, s3err.NoSuchKey
+	}
+	return &v, nil
+}
+
+// VersionOf returns one version of a key by ID (linearizable), whether
+// current or not; "null" names the null version.
+func (s *Store) VersionOf(ctx context.Context, bucket, key, versionID string) (v *Version, isLatest bool, err error) {
+	gid := s.GroupOf(bucket, key)
+	if err := s.barrier(ctx, gid); err != nil {
+		return nil, false, err
+	}
+	var cur Version
+	found, err := getJSON(s.db, currentKey(gid, bucket, key), &cur)
+	if err != nil {
+		return nil, false, err
+	}
+	if found && versionIs(&cur, versionID) {
+		return &cur, true, nil
+	}
+	if seq, ok := seqOfVersionID(versionID); ok {
+		var nv Version
+		found, err := getJSON(s.db, noncurrentKey(gid, bucket, key, seq), &nv)
+		if err != nil {
+			return nil, false, err
+		}
+		if found {
+			return &nv, false, nil
+		}
+	} else if versionID == NullVersion {
+		p := noncurrentPrefix(gid, bucket, key)
+		var hit *Version
+		err := s.scan(p, prefixEnd(p), func(_, val []byte) error {
+			var nv Version
+			if err := json.Unmarshal(val, &nv); err != nil {
+				return err
+			}
+			if nv.IsNull() {
+				hit = &nv
+				return errStop
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, false, err
+		}
+		if hit != nil {
+			return hit, false, nil
+		}
+	} else {
+		return nil, false, s3err.InvalidArgument.WithMessage("Invalid version id specified")
+	}
+	return nil, false, s3err.NoSuchVersion
+}
+
+// errStop ends a scan early without error.
+var errStop = errors.New("stop")
+
+// scan calls fn for each key in [lo, hi) of the local state.
+func (s *Store) scan(lo, hi []byte, fn func(k, v []byte) error) error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		if err := fn(it.Key(), it.Value()); err != nil {
+			if errors.Is(err, errStop) {
+				return nil
+			}
+			return err
+		}
+	}
+	return it.Error()
+}
+
+// BarrierAll makes the following reads of every placement group
+// linearizable (listing reads them all).
+func (s *Store) BarrierAll(ctx context.Context) error {
+	errc := make(chan error, s.groups)
+	for g := 1; g <= s.groups; g++ {
+		go func(gid uint64) { errc <- s.barrier(ctx, gid) }(uint64(g))
+	}
+	var first error
+	for g := 0; g < s.groups; g++ {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Stats sums the object count and logical bytes of every placement group
+// held on this node (not linearizable: it is for metrics).
+func (s *Store) Stats() (Stats, error) {
+	var total Stats
+	for g := 1; g <= s.groups; g++ {
+		var st Stats
+		if _, err := getJSON(s.db, statsKey(uint64(g)), &st); err != nil {
+			return total, err
+		}
+		total.Objects += st.Objects
+		total.Bytes += st.Bytes
+	}
+	return total, nil
+}
+
+// EachChunkRef calls fn for every chunk referenced by any version of any
+// object in the local state of the placement groups: the mark phase of
+// garbage collection. The caller takes the time before calling it.
+func (s *Store) EachChunkRef(fn func(ChunkRef)) error {
+	snap := s.db.NewSnapshot()
+	defer snap.Close()
+	for g := 1; g <= s.groups; g++ {
+		for _, kind := range []byte{kindCurrent, kindNoncurrent, kindPart} {
+			p := groupPrefix(uint64(g), kind)
+			it, err := snap.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
+			if err != nil {
+				return err
+			}
+			for it.First(); it.Valid(); it.Next() {
+				var v struct {
+					Chunks []ChunkRef `json:"chunks"`
+				}
+				if err := json.Unmarshal(it.Value(), &v); err != nil {
+					it.Close()
+					return fmt.Errorf("mark: %q: %w", it.Key(), err)
+				}
+				for _, c := range v.Chunks {
+					fn(c)
+				}
+			}
+			if err := it.Close(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// BucketEmpty reports whether a bucket has no object versions, delete
+// markers or multipart uploads in any placement group (linearizable).
+func (s *Store) BucketEmpty(ctx context.Context, bucket string) (bool, error) {
+	if err := s.BarrierAll(ctx); err != nil {
+		return false, err
+	}
+	empty := true
+	for g := 1; g <= s.groups && empty; g++ {
+		for _, kind := range []byte{kindCurrent, kindNoncurrent, kindUpload} {
+			p := bucketObjectsPrefix(uint64(g), kind, bucket)
+			err := s.scan(p, prefixEnd(p), func(_, _ []byte) error {
+				empty = false
+				return errStop
+			})
+			if err != nil {
+				return false, err
+			}
+		}
+	}
+	return empty, nil
+}

@@ -1,0 +1,36 @@
+package object
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/anode/anode/internal/chunk"
+	"github.com/anode/anode/internal/meta"
+)
+
+// CollectGarbage runs one mark-and-sweep pass over the node's chunk store:
+// it reads the clock, marks every chunk referenced by committed metadata
+// (all versions and multipart parts), and sweeps the chunks that are
+// neither marked nor younger than the grace period. The argument for why
+// this is safe against concurrent writes and dedup hits is in
+// internal/chunk/gc.go; the writer's half of it is commitVersion's deadline.
+//
+// On a single node the metadata of every placement group is local, so the
+// mark set is complete. (A node that holds chunks of groups it does not
+// replicate must gather references from those groups first.)
+func CollectGarbage(ctx context.Context, m *meta.Store, store *chunk.Store, now func() time.Time, grace time.Duration) (chunk.SweepStats, error) {
+	markedAt := now()
+	marked := make(map[chunk.Hash]struct{})
+	if err := m.EachChunkRef(func(c meta.ChunkRef) { marked[chunk.Hash(c.Hash)] = struct{}{} }); err != nil {
+		return chunk.SweepStats{}, fmt.Errorf("gc mark: %w", err)
+	}
+	st, err := store.Sweep(ctx, markedAt, func(h chunk.Hash) bool {
+		_, ok := marked[h]
+		return ok
+	}, grace)
+	if err != nil {
+		return st, fmt.Errorf("gc sweep: %w", err)
+	}
+	return st, nil
+}

@@ -1,0 +1,274 @@
+package object
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/anode/anode/internal/chunk"
+	"github.com/anode/anode/internal/meta"
+	"github.com/anode/anode/internal/s3err"
+)
+
+// lookup returns the version a request names: the current one, or the one
+// with in.VersionID. A delete marker answers NoSuchKey (or, asked for by
+// version ID, MethodNotAllowed) together with its info, which the S3 layer
+// uses for the x-amz-delete-marker header.
+func (s *Service) lookup(ctx context.Context, bucket, key, versionID string) (*meta.Version, ObjectInfo, error) {
+	if err := checkKey(key); err != nil {
+		return nil, ObjectInfo{}, err
+	}
+	if _, err := s.meta.Bucket(ctx, bucket); err != nil {
+		return nil, ObjectInfo{}, err
+	}
+	var v *meta.Version
+	latest := true
+	var err error
+	if versionID == "" {
+		v, err = s.meta.Current(ctx, bucket, key)
+	} else {
+		v, latest, err = s.meta.VersionOf(ctx, bucket, key, versionID)
+	}
+	if err != nil {
+		return nil, ObjectInfo{}, err
+	}
+	info := infoOf(bucket, key, v, latest)
+	if v.DeleteMarker {
+		if versionID != "" {
+			return nil, info, s3err.MethodNotAllowed.WithMessage("The specified method is not allowed against this resource.")
+		}
+		return nil, info, s3err.NoSuchKey
+	}
+	return v, info, nil
+}
+
+// HeadObject returns an object's info, checking the request's conditions.
+func (s *Service) HeadObject(ctx context.Context, in GetInput) (ObjectInfo, error) {
+	v, info, err := s.lookup(ctx, in.Bucket, in.Key, in.VersionID)
+	if err != nil {
+		return info, err
+	}
+	if err := CheckConditions(info, in.Conditions, false); err != nil {
+		return info, err
+	}
+	if in.PartNumber > 0 {
+		if _, _, err := partRange(v, in.PartNumber); err != nil {
+			return info, err
+		}
+	}
+	return info, nil
+}
+
+// GetObject opens an object (or a byte range of it) for reading.
+func (s *Service) GetObject(ctx context.Context, in GetInput) (*GetOutput, error) {
+	v, info, err := s.lookup(ctx, in.Bucket, in.Key, in.VersionID)
+	if err != nil {
+		return &GetOutput{Info: info}, err
+	}
+	if err := CheckConditions(info, in.Conditions, false); err != nil {
+		return &GetOutput{Info: info}, err
+	}
+	out := &GetOutput{Info: info, Start: 0, End: v.Size - 1}
+	switch {
+	case in.PartNumber > 0:
+		start, end, err := partRange(v, in.PartNumber)
+		if err != nil {
+			return &GetOutput{Info: info}, err
+		}
+		out.Start, out.End, out.Partial = start, end, len(v.Parts) > 0
+	case in.Range != nil:
+		start, end, err := ResolveRange(*in.Range, v.Size)
+		if err != nil {
+			return &GetOutput{Info: info}, err
+		}
+		out.Start, out.End, out.Partial = start, end, true
+	}
+	out.Body = s.newReader(v, out.Start, out.End+1)
+	return out, nil
+}
+
+// partRange returns the byte range of part n of a multipart object. An
+// object uploaded in one piece has one part, the whole object.
+func partRange(v *meta.Version, n int) (start, end int64, err error) {
+	if len(v.Parts) == 0 {
+		if n != 1 {
+			return 0, 0, s3err.InvalidPart.WithMessage("The requested partnumber is not satisfiable")
+		}
+		return 0, v.Size - 1, nil
+	}
+	if n > len(v.Parts) {
+		return 0, 0, s3err.InvalidPart.WithMessage("The requested partnumber is not satisfiable")
+	}
+	for _, p := range v.Parts[:n-1] {
+		start += p.Size
+	}
+	return start, start + v.Parts[n-1].Size - 1, nil
+}
+
+// ResolveRange turns a requested range into inclusive offsets within an
+// object of the given size, or InvalidRange when nothing of it exists.
+func ResolveRange(r Range, size int64) (start, end int64, err error) {
+	if r.SuffixLength > 0 {
+		if size == 0 {
+			return 0, 0, s3err.InvalidRange
+		}
+		start = size - r.SuffixLength
+		if start < 0 {
+			start = 0
+		}
+		return start, size - 1, nil
+	}
+	if r.Start >= size {
+		return 0, 0, s3err.InvalidRange
+	}
+	end = r.End
+	if end < 0 || end >= size {
+		end = size - 1
+	}
+	if end < r.Start {
+		return 0, 0, s3err.InvalidRange
+	}
+	return r.Start, end, nil
+}
+
+// CheckConditions evaluates HTTP preconditions against an object, in the
+// order of RFC 9110 section 13.2.2, as S3 does: If-Match, then
+// If-Unmodified-Since (only without If-Match), then If-None-Match, then
+// If-Modified-Since (only without If-None-Match). For a copy source every
+// failure is PreconditionFailed; for GET and HEAD the None-Match and
+// Modified-Since failures are NotModified (304).
+func CheckConditions(info ObjectInfo, c Conditions, copySource bool) error {
+	etag := trimETag(info.ETag)
+	modified := info.LastModified.Truncate(time.Second)
+	if c.IfMatch != "" {
+		if !meta.ETagMatches(c.IfMatch, etag) {
+			return s3err.PreconditionFailed
+		}
+	} else if c.IfUnmodifiedSince != nil && modified.After(*c.IfUnmodifiedSince) {
+		return s3err.PreconditionFailed
+	}
+	notModified := s3err.NotModified
+	if copySource {
+		notModified = s3err.PreconditionFailed
+	}
+	if c.IfNoneMatch != "" {
+		if meta.ETagMatches(c.IfNoneMatch, etag) {
+			return notModified
+		}
+	} else if c.IfModifiedSince != nil && !modified.After(*c.IfModifiedSince) {
+		return notModified
+	}
+	return nil
+}
+
+func trimETag(s string) string {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return s[1 : len(s)-1]
+	}
+	return s
+}
+
+// newReader returns a reader of bytes [start, end) of a version.
+func (s *Service) newReader(v *meta.Version, start, end int64) io.ReadCloser {
+	if v.Inline != nil || len(v.Chunks) == 0 {
+		data := v.Inline
+		if end > int64(len(data)) {
+			end = int64(len(data))
+		}
+		if start > end {
+			start = end
+		}
+		return io.NopCloser(bytes.NewReader(data[start:end]))
+	}
+	return &chunkReader{s: s, chunks: v.Chunks, off: start, end: end}
+}
+
+// chunkReader reads a range of an object chunk by chunk. Each chunk is read
+// whole and its SHA-256 verified before any of it is returned.
+type chunkReader struct {
+	s      *Service
+	chunks []meta.ChunkRef
+	off    int64 // next object offset to return
+	end    int64 // object offset to stop at (exclusive)
+	bufp   *[]byte
+	cur    []byte // bytes of the current chunk not yet returned
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	if len(r.cur) == 0 {
+		if r.off >= r.end {
+			return 0, io.EOF
+		}
+		if err := r.load(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, r.cur)
+	r.cur = r.cur[n:]
+	r.off += int64(n)
+	return n, nil
+}
+
+// load reads the chunk holding offset r.off into r.cur.
+func (r *chunkReader) load() error {
+	var base int64
+	for _, c := range r.chunks {
+		if r.off < base+c.Size {
+			if r.bufp == nil {
+				r.bufp = r.s.getBuf()
+			}
+			data, err := r.s.cfg.Chunks.GetInto(chunk.Hash(c.Hash), (*r.bufp)[:0])
+			if err != nil {
+				return fmt.Errorf("read chunk %x: %w", c.Hash[:8], err)
+			}
+			if int64(len(data)) != c.Size {
+				return fmt.Errorf("read chunk %x: size %d, want %d", c.Hash[:8], len(data), c.Size)
+			}
+			if cap(data) == cap(*r.bufp) {
+				*r.bufp = data[:cap(data)]
+			}
+			lo := r.off - base
+			hi := c.Size
+			if r.end < base+c.Size {
+				hi = r.end - base
+			}
+			r.cur = data[lo:hi]
+			return nil
+		}
+		base += c.Size
+	}
+	return io.ErrUnexpectedEOF
+}
+
+// WriteTo streams the range to w without an intermediate copy.
+func (r *chunkReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		if len(r.cur) == 0 {
+			if r.off >= r.end {
+				return total, nil
+			}
+			if err := r.load(); err != nil {
+				return total, err
+			}
+		}
+		n, err := w.Write(r.cur)
+		total += int64(n)
+		r.cur = r.cur[n:]
+		r.off += int64(n)
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+func (r *chunkReader) Close() error {
+	if r.bufp != nil {
+		r.s.putBuf(r.bufp)
+		r.bufp = nil
+		r.cur = nil
+	}
+	return nil
+}

@@ -1,0 +1,87 @@
+// Package object is the object service: the one place that knows how an
+// object is made of chunks and metadata. It streams bodies into
+// content-addressed chunks, proposes metadata commands to the placement
+// group that owns a key, and reads objects back. It knows nothing of HTTP or
+// S3 XML; it returns *s3err.Error values the S3 layer renders.
+package object
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/anode/anode/internal/chunk"
+	"github.com/anode/anode/internal/meta"
+)
+
+// ChunkStore is where object data goes: the node's chunk store, or in a
+// cluster the layer that replicates chunks to their nodes.
+type ChunkStore interface {
+	// Put stores a chunk (or refreshes the time of one already there).
+	Put(h chunk.Hash, data []byte) (created bool, err error)
+	// Touch refreshes a chunk's time, protecting it from garbage
+	// collection, or fails if the chunk is missing.
+	Touch(h chunk.Hash) error
+	// GetInto reads and verifies a chunk, reusing buf.
+	GetInto(h chunk.Hash, buf []byte) ([]byte, error)
+}
+
+// Config configures a Service.
+type Config struct {
+	Meta   *meta.Store
+	Chunks ChunkStore
+	// ChunkSize is the size objects are cut into.
+	ChunkSize int
+	// InlineThreshold: objects of at most this many bytes are stored in
+	// their metadata record instead of in chunks.
+	InlineThreshold int64
+	// GCGrace is the garbage collector's grace period (see gc.go): a write
+	// must commit within half of it after touching its first chunk.
+	GCGrace time.Duration
+	// MaxObjectSize is the largest single PUT accepted.
+	MaxObjectSize int64
+	Logger        *slog.Logger
+	// Now is the clock for LastModified times; nil means time.Now.
+	Now func() time.Time
+}
+
+// Service is the object service. It is safe for concurrent use.
+type Service struct {
+	cfg   Config
+	meta  *meta.Store
+	log   *slog.Logger
+	now   func() time.Time
+	bufs  sync.Pool // chunk-sized buffers
+	owner string
+}
+
+// New returns a Service.
+func New(cfg Config) *Service {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Service{cfg: cfg, meta: cfg.Meta, log: cfg.Logger, now: cfg.Now}
+	s.bufs.New = func() any {
+		b := make([]byte, cfg.ChunkSize)
+		return &b
+	}
+	return s
+}
+
+func (s *Service) getBuf() *[]byte  { return s.bufs.Get().(*[]byte) }
+func (s *Service) putBuf(b *[]byte) { s.bufs.Put(b) }
+
+// background returns a context for work that must finish once started
+// (committing metadata after the body was stored), bounded by the
+// request's own deadline but not cancelled when the client goes away.
+func background(ctx context.Context) (context.Context, context.CancelFunc) {
+	c := context.WithoutCancel(ctx)
+	if d, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(c, d)
+	}
+	return context.WithTimeout(c, 30*time.Second)
+}

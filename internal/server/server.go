@@ -1,0 +1,265 @@
+// Package server assembles one Anode node from its configuration: the
+// Pebble instance, the chunk store, the raft host with the system group and
+// the placement groups, the object service, the S3 API and the admin API.
+package server
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/anode/anode/internal/admin"
+	"github.com/anode/anode/internal/auth"
+	"github.com/anode/anode/internal/chunk"
+	"github.com/anode/anode/internal/cluster"
+	"github.com/anode/anode/internal/config"
+	"github.com/anode/anode/internal/meta"
+	"github.com/anode/anode/internal/metrics"
+	"github.com/anode/anode/internal/object"
+	"github.com/anode/anode/internal/s3api"
+)
+
+// Server is one running Anode node.
+type Server struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	db      *pebble.DB
+	chunks  *chunk.Store
+	host    *cluster.Host
+	meta    *meta.Store
+	objects *object.Service
+
+	s3Srv, adminSrv *http.Server
+	s3Ln, adminLn   net.Listener
+
+	stopGC chan struct{}
+	wg     sync.WaitGroup
+}
+
+// New opens the node's storage and starts its raft groups. Call Serve to
+// start answering requests and Shutdown to stop.
+func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
+	if len(cfg.Cluster.InitialMembers) > 1 || cfg.Cluster.Join != "" {
+		return nil, errors.New("multi-node clusters are not supported yet: leave cluster.initial_members and cluster.join empty")
+	}
+	s := &Server{cfg: cfg, log: log, stopGC: make(chan struct{})}
+	if err := os.MkdirAll(cfg.Storage.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	db, err := pebble.Open(filepath.Join(cfg.Storage.DataDir, "meta"), &pebble.Options{
+		Cache:  pebble.NewCache(int64(cfg.Storage.MetadataCacheSize)),
+		Logger: pebbleLogger{log},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open metadata store: %w", err)
+	}
+	s.db = db
+	if err := checkLayout(db, cfg.Cluster.PlacementGroups); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.chunks, err = chunk.Open(chunk.Options{
+		Dir: filepath.Join(cfg.Storage.DataDir, "chunks"), NoSync: !cfg.Storage.SyncWrites, Logger: log,
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open chunk store: %w", err)
+	}
+	hb := cfg.Cluster.HeartbeatInterval()
+	s.host = cluster.NewHost(cluster.Config{
+		NodeID: cfg.Node.ID, DB: db, TickInterval: hb,
+		HeartbeatTicks: 1, ElectionTicks: cfg.Cluster.ElectionTicks(),
+		CompactAfter: cfg.Raft.SnapshotInterval, KeepEntries: cfg.Raft.CompactionThreshold,
+		NoSync: !cfg.Storage.SyncWrites, Logger: log,
+	})
+	voters := []uint64{cfg.Node.ID}
+	for gid := uint64(0); gid <= uint64(cfg.Cluster.PlacementGroups); gid++ {
+		if err := s.host.AddGroup(gid, voters, meta.NewStateMachine(gid)); err != nil {
+			s.chunks.Close()
+			db.Close()
+			return nil, err
+		}
+	}
+	s.host.Start()
+	s.meta = meta.NewStore(s.host, db, cfg.Cluster.PlacementGroups)
+	s.objects = object.New(object.Config{
+		Meta: s.meta, Chunks: s.chunks, ChunkSize: int(cfg.Storage.ChunkSize),
+		InlineThreshold: int64(cfg.Storage.InlineThreshold), GCGrace: cfg.Storage.GCGrace(),
+		MaxObjectSize: int64(cfg.S3.MaxBodySize), Logger: log,
+	})
+	metrics.SetStatsSource(func() (int64, int64) {
+		st, err := s.meta.Stats()
+		if err != nil {
+			return 0, 0
+		}
+		return st.Objects, st.Bytes
+	})
+	return s, nil
+}
+
+// checkLayout records the number of placement groups the first time the
+// data directory is used and refuses to start with a different number:
+// keys would be looked for in the wrong groups.
+func checkLayout(db *pebble.DB, groups int) error {
+	key := []byte("c/placement_groups")
+	v, closer, err := db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return db.Set(key, binary.BigEndian.AppendUint64(nil, uint64(groups)), pebble.Sync)
+	}
+	if err != nil {
+		return fmt.Errorf("read layout: %w", err)
+	}
+	defer closer.Close()
+	if have := binary.BigEndian.Uint64(v); have != uint64(groups) {
+		return fmt.Errorf("data directory was created with cluster.placement_groups = %d; it cannot be changed to %d", have, groups)
+	}
+	return nil
+}
+
+// Objects returns the node's object service.
+func (s *Server) Objects() *object.Service { return s.objects }
+
+// Serve listens on the S3 and admin addresses and serves until Shutdown.
+// It returns once the listeners are open.
+func (s *Server) Serve() error {
+	var err error
+	if s.s3Ln, err = net.Listen("tcp", s.cfg.Node.S3Addr); err != nil {
+		return fmt.Errorf("s3 listener: %w", err)
+	}
+	if s.adminLn, err = net.Listen("tcp", s.cfg.Node.AdminAddr); err != nil {
+		s.s3Ln.Close()
+		return fmt.Errorf("admin listener: %w", err)
+	}
+	creds := auth.StaticCredentials{s.cfg.RootUser: s.cfg.RootPassword}
+	audit := s.log.With("log", "audit")
+	h := s3api.NewHandler(s3api.Config{
+		Objects: s.objects, Auth: &auth.Verifier{Creds: creds, Region: s.cfg.S3.Region},
+		Region: s.cfg.S3.Region, Domains: s.cfg.S3.Domains, VirtualHost: s.cfg.S3.VirtualHostStyle,
+		MaxBodySize: int64(s.cfg.S3.MaxBodySize), Logger: s.log, Audit: audit,
+	})
+	s.s3Srv = s3api.NewServer(s.cfg.Node.S3Addr, h, s.cfg.S3.RequestTimeout())
+	s.adminSrv = &http.Server{
+		Handler: admin.NewHandler(admin.Config{
+			Ready: s.ready, Status: s.host.Status, NodeID: s.cfg.Node.ID, Name: s.cfg.Node.Name,
+			Pprof: s.cfg.Metrics.EnablePprof,
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	for _, pair := range []struct {
+		srv *http.Server
+		ln  net.Listener
+	}{{s.s3Srv, s.s3Ln}, {s.adminSrv, s.adminLn}} {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := pair.srv.Serve(pair.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("http server stopped", "addr", pair.ln.Addr(), "err", err)
+			}
+		}()
+	}
+	s.wg.Add(1)
+	go s.runGC()
+	s.log.Info("anode serving", "s3", s.s3Ln.Addr().String(), "admin", s.adminLn.Addr().String(),
+		"data_dir", s.cfg.Storage.DataDir, "node_id", s.cfg.Node.ID, "placement_groups", s.cfg.Cluster.PlacementGroups)
+	return nil
+}
+
+// S3Addr and AdminAddr return the addresses being served (useful with port 0).
+func (s *Server) S3Addr() string    { return s.s3Ln.Addr().String() }
+func (s *Server) AdminAddr() string { return s.adminLn.Addr().String() }
+
+// ready reports whether every group has a leader and the system group
+// answers a linearizable read.
+func (s *Server) ready(ctx context.Context) error {
+	st, err := s.host.Status(ctx)
+	if err != nil {
+		return err
+	}
+	for _, g := range st {
+		if g.Leader == 0 {
+			return fmt.Errorf("group %d has no leader", g.ID)
+		}
+	}
+	return s.host.ReadBarrier(ctx, meta.SystemGroup)
+}
+
+// WaitReady blocks until the node is ready or ctx ends.
+func (s *Server) WaitReady(ctx context.Context) error {
+	for {
+		rctx, cancel := context.WithTimeout(ctx, time.Second)
+		err := s.ready(rctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("not ready: %w", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// runGC runs garbage collection every storage.gc_interval_secs.
+func (s *Server) runGC() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.cfg.Storage.GCInterval())
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopGC:
+			return
+		case <-t.C:
+			if _, err := s.CollectGarbage(context.Background()); err != nil {
+				s.log.Warn("garbage collection", "err", err)
+			}
+		}
+	}
+}
+
+// CollectGarbage runs one garbage collection pass now.
+func (s *Server) CollectGarbage(ctx context.Context) (chunk.SweepStats, error) {
+	st, err := object.CollectGarbage(ctx, s.meta, s.chunks, time.Now, s.cfg.Storage.GCGrace())
+	if err == nil && st.Deleted > 0 {
+		s.log.Info("garbage collection", "deleted_chunks", st.Deleted, "freed_bytes", st.DeletedBytes)
+	}
+	return st, err
+}
+
+// Shutdown stops accepting requests, lets in-flight requests finish (until
+// ctx ends), then stops raft and closes the stores. Every acknowledged
+// write is already durable; Shutdown loses nothing.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var errs []error
+	if s.s3Srv != nil {
+		errs = append(errs, s.s3Srv.Shutdown(ctx), s.adminSrv.Shutdown(ctx))
+		close(s.stopGC)
+		s.wg.Wait()
+	}
+	s.host.Stop()
+	errs = append(errs, s.chunks.Close(), s.db.Close())
+	return errors.Join(errs...)
+}
+
+type pebbleLogger struct{ l *slog.Logger }
+
+func (p pebbleLogger) Infof(format string, args ...any) {
+	p.l.Debug(fmt.Sprintf(format, args...), "component", "pebble")
+}
+func (p pebbleLogger) Errorf(format string, args ...any) {
+	p.l.Error(fmt.Sprintf(format, args...), "component", "pebble")
+}
+func (p pebbleLogger) Fatalf(format string, args ...any) {
+	p.l.Error(fmt.Sprintf(format, args...), "component", "pebble")
+	os.Exit(1)
+}
