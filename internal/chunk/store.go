@@ -1,0 +1,430 @@
+package chunk
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/anode/anode/internal/metrics"
+)
+
+var (
+	// ErrNotFound is returned for a chunk the store does not hold.
+	ErrNotFound = errors.New("chunk not found")
+	// ErrCorrupt is returned when a chunk's bytes do not hash to its name.
+	// The damaged file has been moved to the quarantine directory; fetch the
+	// chunk from another replica and Put it again.
+	ErrCorrupt = errors.New("chunk corrupt")
+	// ErrHashMismatch is returned by Put, when Options.VerifyPuts is set,
+	// for data whose SHA-256 is not the hash given with it.
+	ErrHashMismatch = errors.New("chunk data does not match its hash")
+)
+
+var (
+	storedWrites = metrics.ChunkWrites.WithLabelValues("stored")
+	dedupWrites  = metrics.ChunkWrites.WithLabelValues("dedup")
+)
+
+// Options configure a Store.
+type Options struct {
+	// Dir is the store's directory; Open creates it if needed.
+	Dir string
+	// NoSync skips every fsync. A crash may then lose or tear recently
+	// written chunks. For tests and benchmarks only.
+	NoSync bool
+	// VerifyPuts makes Put hash its data and reject a wrong hash with
+	// ErrHashMismatch. Callers hash chunks while streaming them, so checking
+	// again would double the hashing cost of every write; this is a debugging
+	// aid for new callers, off by default.
+	VerifyPuts bool
+	// Now is the clock used for chunk modification times and by Sweep.
+	// Nil means time.Now. Tests set it to control garbage collection.
+	Now func() time.Time
+	// Logger receives warnings about quarantined and stray files.
+	// Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Store is a directory of content-addressed chunks. It is safe for
+// concurrent use. Only one Store may have a directory open at a time.
+type Store struct {
+	dir           string
+	tmpDir        string
+	quarantineDir string
+	noSync        bool
+	verifyPuts    bool
+	now           func() time.Time
+	log           *slog.Logger
+	lockFile      *os.File
+
+	// openedAt is when Open ran. Touches of existing chunks are not
+	// fsynced, so Sweep treats every chunk as touched no earlier than this
+	// (see gc.go).
+	openedAt time.Time
+
+	// locks serialise, per chunk, Put's "exists? touch : write" against
+	// Sweep's "stat, decide, delete" (see gc.go), and against quarantine and
+	// Delete. Chunks are striped over the locks by their first byte.
+	locks [256]sync.Mutex
+
+	chunks atomic.Int64
+	bytes  atomic.Int64
+
+	// Test hooks, nil in production. onContended runs when lock finds the
+	// stripe held, just before blocking; beforeRemove runs in Sweep with the
+	// stripe held, after deciding to delete h and before deleting it.
+	onContended  func(h Hash)
+	beforeRemove func(h Hash)
+}
+
+// Open opens the store in opts.Dir, creating it if needed. It removes
+// temporary files left by a crash and scans the chunks to initialise Stats,
+// which takes one stat per chunk.
+func Open(opts Options) (*Store, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("chunk: open: no directory given")
+	}
+	s := &Store{
+		dir:           opts.Dir,
+		tmpDir:        filepath.Join(opts.Dir, tmpName),
+		quarantineDir: filepath.Join(opts.Dir, quarantineName),
+		noSync:        opts.NoSync,
+		verifyPuts:    opts.VerifyPuts,
+		now:           opts.Now,
+		log:           opts.Logger,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	for _, d := range []string{s.dir, s.tmpDir, s.quarantineDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("chunk: open: %w", err)
+		}
+	}
+	f, err := os.OpenFile(filepath.Join(s.dir, lockName), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("chunk: open: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("chunk: open %s: directory in use by another store: %w", s.dir, err)
+	}
+	s.lockFile = f
+	if err := s.init(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// init clears the temporary directory and counts the chunks.
+func (s *Store) init() error {
+	// Make the directories Open may have created durable, the store's own
+	// entry in its parent included.
+	for _, d := range []string{filepath.Dir(s.dir), s.dir} {
+		if err := s.syncDir(d); err != nil {
+			return err
+		}
+	}
+	leftovers, err := os.ReadDir(s.tmpDir)
+	if err != nil {
+		return fmt.Errorf("chunk: open: %w", err)
+	}
+	for _, de := range leftovers {
+		// A temporary file is a chunk whose Put never returned: no one
+		// depends on it.
+		if err := os.RemoveAll(filepath.Join(s.tmpDir, de.Name())); err != nil {
+			return fmt.Errorf("chunk: open: remove leftover: %w", err)
+		}
+	}
+	if len(leftovers) > 0 {
+		s.log.Info("chunk: removed temporary files left by an interrupted write", "dir", s.dir, "count", len(leftovers))
+	}
+	var n, size int64
+	err = s.walk(func(h Hash, path string, de fs.DirEntry) error {
+		fi, err := de.Info()
+		if err != nil {
+			return fmt.Errorf("chunk: open: %w", err)
+		}
+		n++
+		size += fi.Size()
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.openedAt = s.now()
+	s.added(n, size)
+	return nil
+}
+
+// Close releases the directory. The Store must not be used afterwards;
+// closing it again does nothing.
+func (s *Store) Close() error {
+	if s.lockFile == nil {
+		return nil
+	}
+	s.added(-s.chunks.Load(), -s.bytes.Load())
+	f := s.lockFile
+	s.lockFile = nil
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("chunk: close: %w", err)
+	}
+	return nil
+}
+
+// added updates the totals and the node-wide gauges by a delta, so that
+// several stores in one process (as in tests) add up instead of overwriting
+// each other.
+func (s *Store) added(chunks, bytes int64) {
+	s.chunks.Add(chunks)
+	s.bytes.Add(bytes)
+	metrics.Chunks.Add(float64(chunks))
+	metrics.PhysicalBytes.Add(float64(bytes))
+}
+
+// Stats returns the number of chunks held and their total size in bytes.
+// The totals are kept incrementally from what the store itself writes and
+// removes; a file changed behind its back (a damaged disk) may skew them
+// until the next Open recounts.
+func (s *Store) Stats() (chunks, bytes int64) {
+	return s.chunks.Load(), s.bytes.Load()
+}
+
+// lock locks and returns the stripe that guards h.
+func (s *Store) lock(h Hash) *sync.Mutex {
+	mu := &s.locks[h[0]]
+	if !mu.TryLock() {
+		if s.onContended != nil {
+			s.onContended(h)
+		}
+		mu.Lock()
+	}
+	return mu
+}
+
+// Put stores data as the chunk h, which must be the SHA-256 of data (the
+// caller hashed it while streaming; see Options.VerifyPuts).
+//
+// If the chunk is already present, Put sets its modification time to now,
+// which protects it from garbage collection for the grace period, and
+// returns created == false (a dedup hit). Otherwise it writes the chunk
+// durably and returns created == true. Either way, once Put returns nil the
+// chunk is present and the caller may commit metadata that references it,
+// within the deadline described in gc.go.
+func (s *Store) Put(h Hash, data []byte) (created bool, err error) {
+	if s.verifyPuts {
+		if got := Sum(data); got != h {
+			return false, fmt.Errorf("chunk: put %s: data hashes to %s: %w", h, got, ErrHashMismatch)
+		}
+	}
+	mu := s.lock(h)
+	defer mu.Unlock()
+
+	p := s.path(h)
+	now := s.now()
+	fi, err := os.Lstat(p)
+	switch {
+	case err == nil && fi.Size() == int64(len(data)):
+		if err := os.Chtimes(p, now, now); err != nil {
+			return false, fmt.Errorf("chunk: put %s: touch: %w", h, err)
+		}
+		dedupWrites.Inc()
+		return false, nil
+	case err == nil:
+		// A chunk of the wrong size is damaged (a torn write after a crash
+		// with NoSync, or a failing disk): set it aside and write afresh.
+		s.log.Warn("chunk: existing copy has the wrong size", "chunk", h, "size", fi.Size(), "want", len(data))
+		if err := s.quarantineLocked(h, fi); err != nil {
+			return false, err
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return false, fmt.Errorf("chunk: put %s: %w", h, err)
+	}
+	if err := s.write(h, p, data, now); err != nil {
+		return false, err
+	}
+	storedWrites.Inc()
+	return true, nil
+}
+
+// write creates the chunk file p: temporary file, fsync, rename, fsync of
+// the directory. The caller holds h's lock.
+func (s *Store) write(h Hash, p string, data []byte, mtime time.Time) error {
+	f, err := os.CreateTemp(s.tmpDir, h.String()+".*")
+	if err != nil {
+		return fmt.Errorf("chunk: put %s: %w", h, err)
+	}
+	tmp := f.Name()
+	err = writeFile(f, data, mtime, !s.noSync)
+	if err == nil {
+		err = os.Rename(tmp, p)
+		if errors.Is(err, fs.ErrNotExist) {
+			// First chunk in this fan-out directory.
+			if err = s.makeFanout(h); err == nil {
+				err = os.Rename(tmp, p)
+			}
+		}
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("chunk: put %s: %w", h, err)
+	}
+	if err := s.syncDir(filepath.Dir(p)); err != nil {
+		// The rename may not survive a crash. Remove the file so that a
+		// retried Put writes it again rather than trusting it as a dedup hit.
+		os.Remove(p)
+		return fmt.Errorf("chunk: put %s: %w", h, err)
+	}
+	s.added(1, int64(len(data)))
+	return nil
+}
+
+// writeFile writes data to f, sets its modification time, optionally
+// fsyncs it, and closes it.
+func writeFile(f *os.File, data []byte, mtime time.Time, sync bool) error {
+	_, err := f.Write(data)
+	if err == nil {
+		// Before the fsync, so the fsync covers it.
+		err = os.Chtimes(f.Name(), mtime, mtime)
+	}
+	if err == nil && sync {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Get returns the chunk h after verifying its SHA-256. It returns an error
+// wrapping ErrNotFound if the chunk is absent, or ErrCorrupt if its bytes
+// are damaged (the damaged file is quarantined).
+func (s *Store) Get(h Hash) ([]byte, error) {
+	return s.GetInto(h, nil)
+}
+
+// GetInto is Get reading into buf's storage when it is large enough, so a
+// reader can reuse one buffer for many chunks. It returns buf[:size] or a
+// new slice; on error, a slice of length zero.
+func (s *Store) GetInto(h Hash, buf []byte) ([]byte, error) {
+	buf, fi, err := s.read(h, buf)
+	if err != nil {
+		return buf[:0], err
+	}
+	if Sum(buf) != h {
+		s.quarantine(h, fi)
+		return buf[:0], fmt.Errorf("chunk: get %s: %w", h, ErrCorrupt)
+	}
+	return buf, nil
+}
+
+// read reads chunk h whole, without verifying it, and returns what it read
+// and the file's FileInfo (the identity quarantine checks).
+func (s *Store) read(h Hash, buf []byte) ([]byte, os.FileInfo, error) {
+	f, err := os.Open(s.path(h))
+	if err != nil {
+		return buf[:0], nil, s.pathError("get", h, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return buf[:0], nil, fmt.Errorf("chunk: get %s: %w", h, err)
+	}
+	n := fi.Size()
+	if int64(cap(buf)) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	if _, err := io.ReadFull(f, buf); err != nil {
+		return buf[:0], nil, fmt.Errorf("chunk: get %s: %w", h, err)
+	}
+	return buf, fi, nil
+}
+
+// ReadAt reads len(p) bytes of chunk h starting at off, like io.ReaderAt,
+// WITHOUT verifying the chunk: use it for ranges of large chunks, where
+// hashing the whole chunk would cost more than the read. The scrubber
+// verifies these chunks in the background.
+func (s *Store) ReadAt(h Hash, p []byte, off int64) (int, error) {
+	f, err := os.Open(s.path(h))
+	if err != nil {
+		return 0, s.pathError("read", h, err)
+	}
+	defer f.Close()
+	n, err := f.ReadAt(p, off)
+	if err != nil && err != io.EOF {
+		return n, fmt.Errorf("chunk: read %s: %w", h, err)
+	}
+	return n, err
+}
+
+// Has reports whether the store holds chunk h.
+func (s *Store) Has(h Hash) bool {
+	_, err := os.Lstat(s.path(h))
+	return err == nil
+}
+
+// Size returns the size of chunk h, or an error wrapping ErrNotFound.
+func (s *Store) Size(h Hash) (int64, error) {
+	fi, err := os.Lstat(s.path(h))
+	if err != nil {
+		return 0, s.pathError("size", h, err)
+	}
+	return fi.Size(), nil
+}
+
+// Delete removes chunk h unconditionally, or returns an error wrapping
+// ErrNotFound. Chunks that metadata may reference must be left to Sweep;
+// Delete is for repair and administration.
+func (s *Store) Delete(h Hash) error {
+	mu := s.lock(h)
+	defer mu.Unlock()
+	p := s.path(h)
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return s.pathError("delete", h, err)
+	}
+	if err := os.Remove(p); err != nil {
+		return fmt.Errorf("chunk: delete %s: %w", h, err)
+	}
+	s.added(-1, -fi.Size())
+	return nil
+}
+
+// Walk calls fn for every chunk with its size and modification time (the
+// last time it was written or re-referenced), in hash order, and stops at
+// the first error fn returns. Chunks put or deleted during the walk may or
+// may not be seen.
+func (s *Store) Walk(fn func(h Hash, size int64, mtime time.Time) error) error {
+	return s.walk(func(h Hash, path string, de fs.DirEntry) error {
+		fi, err := de.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // deleted since the directory was listed
+		}
+		if err != nil {
+			return fmt.Errorf("chunk: walk: %w", err)
+		}
+		return fn(h, fi.Size(), fi.ModTime())
+	})
+}
+
+// pathError wraps an error from opening or stating chunk h, turning "no such
+// file" into ErrNotFound.
+func (s *Store) pathError(op string, h Hash, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("chunk: %s %s: %w", op, h, ErrNotFound)
+	}
+	return fmt.Errorf("chunk: %s %s: %w", op, h, err)
+}

@@ -1,0 +1,283 @@
+// Package config holds Anode's configuration: its defaults, the TOML file,
+// the ANODE_* environment variables and the flags of `anode server`.
+//
+// Precedence is flags > environment > file > defaults: each source only
+// changes the keys it names, so a flag overrides the same key set in the
+// environment or the file and leaves every other key alone. Every key has
+// the name "section.key" (as in the file), the environment variable
+// ANODE_SECTION_KEY, and can be set on the command line with
+// --set section.key=value. Unknown keys and unknown ANODE_* variables are
+// refused: a typo must not silently leave a default in place.
+//
+// docs/configuration.md lists every key with its type, default and range.
+package config
+
+import "time"
+
+// Config is the whole configuration of one Anode node.
+type Config struct {
+	Node    NodeConfig    `toml:"node"`
+	Cluster ClusterConfig `toml:"cluster"`
+	Storage StorageConfig `toml:"storage"`
+	S3      S3Config      `toml:"s3"`
+	Raft    RaftConfig    `toml:"raft"`
+	Parquet ParquetConfig `toml:"parquet"`
+	Metrics MetricsConfig `toml:"metrics"`
+	Logging LoggingConfig `toml:"logging"`
+
+	// RootUser and RootPassword are the root credentials. They come only
+	// from ANODE_ROOT_USER and ANODE_ROOT_PASSWORD, never from the file,
+	// so that a config file can be shared or committed without a secret.
+	RootUser     string `toml:"-"`
+	RootPassword string `toml:"-"`
+	// DefaultCredentials reports that the root credentials are the
+	// well-known minioadmin/minioadmin; the server should log a warning.
+	DefaultCredentials bool `toml:"-"`
+}
+
+// NodeConfig identifies this node and says where it listens.
+type NodeConfig struct {
+	// ID is the node's Raft ID, unique in the cluster and never 0
+	// (0 means "no node" in go.etcd.io/raft).
+	ID uint64 `toml:"id"`
+	// Name is the node's human-readable name, unique in the cluster.
+	Name string `toml:"name"`
+	// S3Addr is the listen address of the S3 API.
+	S3Addr string `toml:"s3_addr"`
+	// GRPCAddr is the listen address of the node-to-node transport.
+	GRPCAddr string `toml:"grpc_addr"`
+	// AdminAddr is the listen address of health, readiness, metrics and
+	// cluster operations.
+	AdminAddr string `toml:"admin_addr"`
+}
+
+// ClusterConfig describes the cluster this node belongs to.
+type ClusterConfig struct {
+	// Name guards against nodes of different clusters talking to each other.
+	Name string `toml:"name"`
+	// InitialMembers are the cluster addresses (host:port) of the nodes that
+	// bootstrap a new cluster together. Empty means a one-node cluster of
+	// this node alone.
+	InitialMembers []string `toml:"initial_members"`
+	// Join is the cluster address of a running node to ask for membership.
+	// Empty means: do not join, bootstrap (or restart) from InitialMembers.
+	Join string `toml:"join"`
+	// ReplicationFactor is the number of replicas of each placement group
+	// and each chunk. It is capped at run time by the number of nodes.
+	ReplicationFactor int `toml:"replication_factor"`
+	// PlacementGroups is the number of Raft groups that hold object metadata.
+	PlacementGroups int `toml:"placement_groups"`
+	// HeartbeatIntervalMS is the Raft tick and heartbeat interval.
+	HeartbeatIntervalMS int `toml:"heartbeat_interval_ms"`
+	// ElectionTimeoutMS is the Raft election timeout, a whole multiple (at
+	// least 3) of HeartbeatIntervalMS because etcd raft counts it in ticks.
+	ElectionTimeoutMS int `toml:"election_timeout_ms"`
+}
+
+// HeartbeatInterval returns HeartbeatIntervalMS as a duration.
+func (c ClusterConfig) HeartbeatInterval() time.Duration {
+	return time.Duration(c.HeartbeatIntervalMS) * time.Millisecond
+}
+
+// ElectionTimeout returns ElectionTimeoutMS as a duration.
+func (c ClusterConfig) ElectionTimeout() time.Duration {
+	return time.Duration(c.ElectionTimeoutMS) * time.Millisecond
+}
+
+// ElectionTicks returns the election timeout in heartbeat ticks, the unit
+// of raft.Config.ElectionTick when HeartbeatTick is 1.
+func (c ClusterConfig) ElectionTicks() int {
+	return c.ElectionTimeoutMS / c.HeartbeatIntervalMS
+}
+
+// StorageConfig configures the local chunk store and metadata engine.
+type StorageConfig struct {
+	// DataDir holds everything this node stores.
+	DataDir string `toml:"data_dir"`
+	// ChunkSize is the size objects are cut into.
+	ChunkSize Size `toml:"chunk_size"`
+	// SyncWrites makes every chunk and metadata write fsync before it is
+	// acknowledged. Turning it off loses acknowledged writes on power loss.
+	SyncWrites bool `toml:"sync_writes"`
+	// MetadataCacheSize is the metadata engine's (Pebble) block cache size.
+	MetadataCacheSize Size `toml:"metadata_cache_size"`
+	// IOThreads bounds the concurrent chunk reads and writes of this node.
+	IOThreads int `toml:"io_threads"`
+	// InlineThreshold: objects at or below this size are stored inline in
+	// their metadata instead of as chunks. 0 disables inlining.
+	InlineThreshold Size `toml:"inline_threshold"`
+	// GCGraceSecs is how long an unreferenced chunk is kept after it was
+	// last written or re-referenced before garbage collection may delete it.
+	GCGraceSecs int `toml:"gc_grace_secs"`
+	// GCIntervalSecs is the time between two garbage collection sweeps.
+	GCIntervalSecs int `toml:"gc_interval_secs"`
+}
+
+// GCGrace returns GCGraceSecs as a duration.
+func (c StorageConfig) GCGrace() time.Duration { return secs(c.GCGraceSecs) }
+
+// GCInterval returns GCIntervalSecs as a duration.
+func (c StorageConfig) GCInterval() time.Duration { return secs(c.GCIntervalSecs) }
+
+// S3Config configures the S3 API.
+type S3Config struct {
+	// Region is the region the server reports and expects in signatures.
+	Region string `toml:"region"`
+	// Domains are the host names under which bucket.<domain> is a
+	// virtual-host-style request for bucket.
+	Domains []string `toml:"domains"`
+	// MaxBodySize is the largest accepted request body (PutObject, UploadPart).
+	MaxBodySize Size `toml:"max_body_size"`
+	// RequestTimeoutSecs bounds the time of one request.
+	RequestTimeoutSecs int `toml:"request_timeout_secs"`
+	// EnableMultipart enables the multipart upload API.
+	EnableMultipart bool `toml:"enable_multipart"`
+	// MinPartSize is the smallest accepted size of a multipart part other
+	// than the last one (AWS: 5 MiB).
+	MinPartSize Size `toml:"min_part_size"`
+	// VirtualHostStyle enables bucket.<domain> requests for the Domains.
+	VirtualHostStyle bool `toml:"virtual_host_style"`
+}
+
+// RequestTimeout returns RequestTimeoutSecs as a duration.
+func (c S3Config) RequestTimeout() time.Duration { return secs(c.RequestTimeoutSecs) }
+
+// RaftConfig configures snapshots and log compaction of every Raft group.
+type RaftConfig struct {
+	// SnapshotInterval is the number of applied entries between two
+	// snapshots of a group's state.
+	SnapshotInterval uint64 `toml:"snapshot_interval"`
+	// MaxLogEntries is the most entries a group's log may hold: reaching it
+	// forces a snapshot and a compaction even before SnapshotInterval.
+	MaxLogEntries uint64 `toml:"max_log_entries"`
+	// CompactionThreshold is the number of entries kept below the latest
+	// snapshot so that a lagging follower catches up from the log rather
+	// than from a snapshot; older entries are deleted.
+	CompactionThreshold uint64 `toml:"compaction_threshold"`
+	// EnableCompaction enables deleting log entries covered by a snapshot.
+	EnableCompaction bool `toml:"enable_compaction"`
+}
+
+// ParquetConfig configures the Parquet footer index and S3 Select.
+type ParquetConfig struct {
+	// EnableCache enables the in-memory cache of Parquet footers.
+	EnableCache bool `toml:"enable_cache"`
+	// CacheSize is the memory the footer cache may use.
+	CacheSize Size `toml:"cache_size"`
+	// RowGroupSize is the number of rows per row group Anode writes when it
+	// produces Parquet itself.
+	RowGroupSize int `toml:"row_group_size"`
+	// EnablePredicatePushdown lets S3 Select skip row groups and pages
+	// whose statistics exclude the predicate.
+	EnablePredicatePushdown bool `toml:"enable_predicate_pushdown"`
+	// EnableColumnPruning lets S3 Select read only the columns it needs.
+	EnableColumnPruning bool `toml:"enable_column_pruning"`
+}
+
+// MetricsConfig configures the Prometheus metrics of the admin port.
+type MetricsConfig struct {
+	// Enabled serves /metrics on the admin port.
+	Enabled bool `toml:"enabled"`
+	// IntervalSecs is how often gauges that must be sampled (disk usage,
+	// chunk counts) are refreshed.
+	IntervalSecs int `toml:"interval_secs"`
+	// RetentionSecs is how long samples are kept in process; 0 keeps none
+	// (Prometheus keeps the history).
+	RetentionSecs int `toml:"retention_secs"`
+	// EnablePprof serves net/http/pprof under /debug/pprof/ on the admin port.
+	EnablePprof bool `toml:"enable_pprof"`
+}
+
+// Interval returns IntervalSecs as a duration.
+func (c MetricsConfig) Interval() time.Duration { return secs(c.IntervalSecs) }
+
+// LoggingConfig configures the process log; see Config.Logger.
+type LoggingConfig struct {
+	// Level is debug, info, warn or error (any case).
+	Level string `toml:"level"`
+	// JSONFormat writes JSON lines instead of key=value text.
+	JSONFormat bool `toml:"json_format"`
+	// File is the log file; empty means standard error.
+	File string `toml:"file"`
+	// Rotate rotates File when it reaches MaxSize.
+	Rotate bool `toml:"rotate"`
+	// MaxSize is the size at which File is rotated.
+	MaxSize Size `toml:"max_size"`
+}
+
+func secs(n int) time.Duration { return time.Duration(n) * time.Second }
+
+// Default returns the configuration `anode server` runs with when nothing is
+// configured: a one-node cluster on :8080 (S3), :9090 (cluster) and :8081
+// (admin) with its data under ./data. The defaults are deterministic (the
+// host name is not used) so that the same command gives the same node.
+func Default() *Config {
+	return &Config{
+		Node: NodeConfig{
+			ID:        1,
+			Name:      "anode-1",
+			S3Addr:    ":8080",
+			GRPCAddr:  ":9090",
+			AdminAddr: ":8081",
+		},
+		Cluster: ClusterConfig{
+			Name:                "anode",
+			ReplicationFactor:   3,
+			PlacementGroups:     128,
+			HeartbeatIntervalMS: 100,
+			ElectionTimeoutMS:   1000,
+		},
+		Storage: StorageConfig{
+			DataDir:           "./data",
+			ChunkSize:         4 * MiB,
+			SyncWrites:        true,
+			MetadataCacheSize: 100 * MiB,
+			IOThreads:         8,
+			InlineThreshold:   64 * KiB,
+			GCGraceSecs:       3600,
+			GCIntervalSecs:    600,
+		},
+		S3: S3Config{
+			Region:             "us-east-1",
+			Domains:            []string{"localhost"},
+			MaxBodySize:        5 * GiB,
+			RequestTimeoutSecs: 300,
+			EnableMultipart:    true,
+			MinPartSize:        5 * MiB,
+			VirtualHostStyle:   true,
+		},
+		Raft: RaftConfig{
+			SnapshotInterval:    10000,
+			MaxLogEntries:       100000,
+			CompactionThreshold: 50000,
+			EnableCompaction:    true,
+		},
+		Parquet: ParquetConfig{
+			EnableCache:             true,
+			CacheSize:               256 * MiB,
+			RowGroupSize:            100000,
+			EnablePredicatePushdown: true,
+			EnableColumnPruning:     true,
+		},
+		Metrics: MetricsConfig{
+			Enabled:       true,
+			IntervalSecs:  15,
+			RetentionSecs: 0,
+		},
+		Logging: LoggingConfig{
+			Level:   "info",
+			Rotate:  true,
+			MaxSize: 100 * MiB,
+		},
+		RootUser:           defaultRootUser,
+		RootPassword:       defaultRootPassword,
+		DefaultCredentials: true,
+	}
+}
+
+// The well-known credentials MinIO also starts with, so that tools
+// configured for a fresh MinIO work against a fresh Anode.
+const (
+	defaultRootUser     = "minioadmin"
+	defaultRootPassword = "minioadmin"
+)
