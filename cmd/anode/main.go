@@ -4,6 +4,7 @@
 //	anode server [flags]   run a node (with no flags: a one-node cluster on
 //	                       :8080 (S3), :9090 (cluster), :8081 (admin), data in ./data)
 //	anode bench [flags]    benchmark an S3 endpoint and this machine's limits
+//	anode fsck [flags]     check the data directory of a stopped node
 //	anode version          print the version
 package main
 
@@ -38,6 +39,8 @@ func main() {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		err = bench.Main(ctx, os.Args[2:], os.Stdout, os.Stderr)
 		stop()
+	case "fsck":
+		err = runFsck(os.Args[2:])
 	case "version", "--version", "-v":
 		fmt.Println("anode", version)
 	case "help", "-h", "--help":
@@ -62,6 +65,7 @@ func usage() {
 commands:
   server    run a node (no flags needed: S3 on :8080, admin on :8081, data in ./data)
   bench     benchmark an S3 endpoint and measure this machine's limits
+  fsck      check the data directory of a stopped node
   version   print the version
 
 Run 'anode <command> -h' for the flags of a command.
@@ -99,5 +103,27 @@ func runServer(args []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// runFsck checks a stopped node's data directory.
+func runFsck(args []string) error {
+	fs := flag.NewFlagSet("fsck", flag.ContinueOnError)
+	dataDir := fs.String("data-dir", "./data", "the data directory of a stopped node")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	r, err := server.Fsck(*dataDir)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("checked %d placement groups: %d versions, %d chunk references\n", r.Groups, r.Versions, r.ChunkRefs)
+	for _, p := range r.Problems {
+		fmt.Println("problem:", p)
+	}
+	if !r.OK() {
+		return fmt.Errorf("fsck found %d problems (%d bad chunks, %d groups with wrong statistics)", len(r.Problems), r.BadChunks, r.StatsMismatch)
+	}
+	fmt.Println("ok")
 	return nil
 }
