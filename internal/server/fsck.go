@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -17,7 +18,7 @@ import (
 // chunk exists and hashes to its name. Pebble and the chunk store lock the
 // directory, so Fsck fails if a server is running on it.
 func Fsck(dataDir string) (*meta.CheckReport, error) {
-	db, err := pebble.Open(filepath.Join(dataDir, "meta"), &pebble.Options{ReadOnly: true})
+	db, err := pebble.Open(filepath.Join(dataDir, "meta"), &pebble.Options{ReadOnly: true, Logger: pebbleLogger{slog.New(slog.DiscardHandler)}})
 	if err != nil {
 		return nil, fmt.Errorf("open metadata: %w", err)
 	}
