@@ -43,6 +43,13 @@ func (s *Store) List(ctx context.Context, bucket, prefix, delimiter, after strin
 	start := prefix
 	if after >= start {
 		start = after + "\x00"
+		// A listing that stopped at a common prefix resumes after every
+		// key that rolls up into it.
+		if delimiter != "" && strings.HasPrefix(after, prefix) {
+			if i := strings.Index(after[len(prefix):], delimiter); i >= 0 {
+				start = prefixEndString(after[:len(prefix)+i+len(delimiter)])
+			}
+		}
 	}
 	for g := 1; g <= s.groups; g++ {
 		base := bucketObjectsPrefix(uint64(g), kindCurrent, bucket)

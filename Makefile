@@ -1,0 +1,25 @@
+# Anode. `make run` starts a one-node server with no configuration;
+# `make test` runs every test (unit, integration, end-to-end, crash).
+
+GO ?= go
+BIN := bin/anode
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+
+.PHONY: build run test test-short fuzz clean
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/anode
+
+run:
+	$(GO) run ./cmd/anode server
+
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 30m ./...
+
+test-short:
+	$(GO) test -count=1 -short ./internal/...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,294 @@
+// Package s3api serves the Amazon S3 REST API over HTTP: it routes requests
+// to operations, authenticates them, validates and parses headers, query
+// parameters and XML bodies, calls the object service, and renders results
+// and errors as S3 does (XML documents, headers, status codes).
+//
+// The package knows HTTP and S3 wire formats; it knows nothing about how
+// objects are stored. Adding an operation is one line in routes.go and one
+// handler function.
+package s3api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/anode/anode/internal/auth"
+	"github.com/anode/anode/internal/metrics"
+	"github.com/anode/anode/internal/object"
+	"github.com/anode/anode/internal/s3err"
+)
+
+// DefaultMaxBodySize is the largest PutObject body accepted when
+// Config.MaxBodySize is zero: 5 GiB, the AWS limit for a single PUT.
+const DefaultMaxBodySize = 5 << 30
+
+// Config configures the S3 handler.
+type Config struct {
+	// Objects is the object service the handler calls.
+	Objects *object.Service
+	// Auth authenticates every request; anonymous requests are refused.
+	Auth *auth.Verifier
+	// Region is reported by HeadBucket and GetBucketLocation
+	// (default "us-east-1").
+	Region string
+	// Domains are the host names under which virtual-host-style requests
+	// (bucket.domain) are recognised, e.g. "localhost", "s3.example.com".
+	Domains []string
+	// VirtualHost enables virtual-host-style bucket addressing.
+	VirtualHost bool
+	// MaxBodySize is the largest object body accepted by PutObject
+	// (default DefaultMaxBodySize).
+	MaxBodySize int64
+	// Logger receives operational logs (panics, internal errors).
+	// Audit receives one line per request. Both default to discarding
+	// nothing: nil means slog.Default() for Logger and no audit log.
+	Logger, Audit *slog.Logger
+}
+
+// api is the S3 HTTP handler.
+type api struct {
+	objects     *object.Service
+	auth        *auth.Verifier
+	region      string
+	domains     []string
+	virtualHost bool
+	maxBodySize int64
+	log         *slog.Logger
+	audit       *slog.Logger
+	// hostID is this process's random token, mixed into x-amz-id-2.
+	hostID []byte
+}
+
+// NewHandler returns the S3 API handler. It must be served as the root
+// handler: the request path is the bucket and key, and it must reach the
+// handler uncleaned (no http.ServeMux in front of it).
+func NewHandler(cfg Config) http.Handler {
+	a := &api{
+		objects:     cfg.Objects,
+		auth:        cfg.Auth,
+		region:      cfg.Region,
+		virtualHost: cfg.VirtualHost,
+		maxBodySize: cfg.MaxBodySize,
+		log:         cfg.Logger,
+		audit:       cfg.Audit,
+		hostID:      make([]byte, 12),
+	}
+	if a.region == "" {
+		a.region = "us-east-1"
+	}
+	if a.maxBodySize <= 0 {
+		a.maxBodySize = DefaultMaxBodySize
+	}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	for _, d := range cfg.Domains {
+		if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
+			a.domains = append(a.domains, d)
+		}
+	}
+	rand.Read(a.hostID)
+	return a
+}
+
+// request is one S3 request being served.
+type request struct {
+	r      *http.Request
+	w      *responseWriter
+	id     string
+	route  *route
+	op     string
+	bucket string
+	key    string
+	// auth is the authentication result; body is its payload, counted.
+	auth *auth.Result
+	body *countingReader
+}
+
+// ctx returns the request's context.
+func (rq *request) ctx() context.Context { return rq.r.Context() }
+
+// query returns the query parameter name.
+func (rq *request) query(name string) string { return rq.r.URL.Query().Get(name) }
+
+// ServeHTTP serves one S3 request: it names it, authenticates it, runs its
+// handler, and records metrics and the audit line.
+func (a *api) ServeHTTP(hw http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rq := &request{r: r, w: &responseWriter{ResponseWriter: hw}, id: newRequestID()}
+	rq.op = "Unknown"
+
+	h := rq.w.Header()
+	h.Set("x-amz-request-id", rq.id)
+	h.Set("x-amz-id-2", a.hostToken(rq.id))
+	h.Set("Server", "Anode")
+	h.Set("Date", start.UTC().Format(http.TimeFormat))
+
+	defer func() {
+		if rq.auth != nil && rq.auth.Body != nil {
+			rq.auth.Body.Close()
+		}
+		a.finish(rq, start)
+	}()
+	defer a.recoverPanic(rq)
+
+	if err := a.serve(rq); err != nil {
+		a.writeError(rq, err)
+	}
+}
+
+// serve resolves and runs the request's operation.
+func (a *api) serve(rq *request) error {
+	bucket, key, err := a.bucketAndKey(rq.r)
+	rq.bucket, rq.key = bucket, key
+	rq.route = match(rq.r, bucket != "", key != "")
+	if rq.route != nil {
+		rq.op = rq.route.op
+	}
+	// Authenticate before anything else so that an unsigned or badly
+	// signed request learns nothing, not even whether its path is valid.
+	res, aerr := a.auth.Authenticate(rq.r)
+	if aerr != nil {
+		return aerr
+	}
+	if res == nil {
+		return s3err.AccessDenied
+	}
+	rq.auth = res
+	rq.body = &countingReader{r: res.Body}
+	if res.Body == nil {
+		rq.body.r = http.NoBody
+	}
+	if err != nil {
+		return err
+	}
+	if rq.route == nil {
+		return s3err.NotImplemented
+	}
+	if bucket != "" {
+		if err := checkBucketName(bucket); err != nil {
+			return err
+		}
+	}
+	return rq.route.fn(a, rq)
+}
+
+// recoverPanic turns a handler panic into InternalError so that one bad
+// request never takes the server down. http.ErrAbortHandler keeps its
+// meaning (abort the connection silently).
+func (a *api) recoverPanic(rq *request) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	a.log.Error("s3 handler panic", "op", rq.op, "request_id", rq.id,
+		"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	if !rq.w.wroteHeader {
+		a.writeError(rq, s3err.InternalError)
+	}
+}
+
+// finish records the request's metrics and audit line.
+func (a *api) finish(rq *request, start time.Time) {
+	d := time.Since(start)
+	status := rq.w.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	var in int64
+	if rq.body != nil {
+		in = rq.body.n
+	}
+	metrics.Requests.WithLabelValues(rq.op, strconv.Itoa(status)).Inc()
+	metrics.RequestDuration.WithLabelValues(rq.op).Observe(d.Seconds())
+	metrics.BytesIn.Add(float64(in))
+	metrics.BytesOut.Add(float64(rq.w.n))
+	if a.audit == nil {
+		return
+	}
+	accessKey := ""
+	if rq.auth != nil {
+		accessKey = rq.auth.AccessKey
+	}
+	a.audit.LogAttrs(context.Background(), slog.LevelInfo, "s3 request",
+		slog.String("op", rq.op),
+		slog.String("bucket", rq.bucket),
+		slog.String("key", rq.key),
+		slog.Int("status", status),
+		slog.Int64("bytes_in", in),
+		slog.Int64("bytes_out", rq.w.n),
+		slog.Duration("duration", d),
+		slog.String("access_key", accessKey),
+		slog.String("remote_addr", rq.r.RemoteAddr),
+		slog.String("request_id", rq.id),
+	)
+}
+
+// newRequestID returns a unique request ID in the style of AWS (16
+// upper-case hex digits). 64 random bits make collisions negligible
+// without coordination between nodes.
+func newRequestID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return strings.ToUpper(hex.EncodeToString(b[:]))
+}
+
+// hostToken returns the x-amz-id-2 value: an opaque token naming this
+// process and the request, as AWS's extended request ID does.
+func (a *api) hostToken(id string) string {
+	return base64.StdEncoding.EncodeToString(append(append([]byte{}, a.hostID...), id...))
+}
+
+// responseWriter records the status and counts the body bytes written.
+type responseWriter struct {
+	http.ResponseWriter
+	status      int
+	wroteHeader bool
+	n           int64
+}
+
+func (w *responseWriter) WriteHeader(code int) {
+	if w.wroteHeader {
+		return
+	}
+	w.wroteHeader = true
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *responseWriter) Write(p []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.n += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}

@@ -1,0 +1,175 @@
+package s3api
+
+import (
+	"crypto/md5"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/anode/anode/internal/object"
+	"github.com/anode/anode/internal/s3err"
+)
+
+// putObject serves PutObject (PUT /bucket/key).
+func (a *api) putObject(rq *request) error {
+	h := rq.r.Header
+	if err := checkUnsupportedPutHeaders(h); err != nil {
+		return err
+	}
+	size, err := a.bodySize(rq)
+	if err != nil {
+		return err
+	}
+	md5sum, err := contentMD5(h)
+	if err != nil {
+		return err
+	}
+	meta, err := objectMeta(h)
+	if err != nil {
+		return err
+	}
+	sum, err := checksumInput(h, rq.auth.Trailers)
+	if err != nil {
+		return err
+	}
+	tags, err := parseTagging(h.Get("x-amz-tagging"))
+	if err != nil {
+		return err
+	}
+	in := object.PutInput{
+		Bucket:      rq.bucket,
+		Key:         rq.key,
+		Body:        rq.body,
+		Size:        size,
+		ContentMD5:  md5sum,
+		Meta:        meta,
+		Checksum:    sum,
+		Tags:        tags,
+		IfMatch:     h.Get("If-Match"),
+		IfNoneMatch: h.Get("If-None-Match"),
+	}
+	if in.IfNoneMatch != "" && in.IfNoneMatch != "*" {
+		return s3err.NotImplemented.WithMessage("If-None-Match on a write accepts only '*'.")
+	}
+	if size < 0 {
+		// Unknown length (aws-chunked without a decoded length): enforce
+		// the limit while reading instead.
+		in.Body = &limitedBody{r: rq.body, left: a.maxBodySize}
+	}
+	info, err := a.objects.PutObject(rq.ctx(), in)
+	if err != nil {
+		return err
+	}
+	wh := rq.w.Header()
+	wh.Set("ETag", info.ETag)
+	setIf(wh, "x-amz-version-id", info.VersionID)
+	if sum != nil {
+		if v := info.Checksums[sum.Algorithm]; v != "" {
+			wh.Set("x-amz-checksum-"+strings.ToLower(sum.Algorithm), v)
+			setIf(wh, "x-amz-checksum-type", info.ChecksumType)
+		}
+	}
+	rq.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// bodySize returns the length of the object body: the decoded length the
+// authenticator found (which differs from Content-Length for aws-chunked
+// bodies), or -1 when a streaming upload did not announce it. A plain body
+// must have a Content-Length, and no body may exceed the configured limit.
+func (a *api) bodySize(rq *request) (int64, error) {
+	size := rq.auth.ContentLength
+	if size < 0 && !isStreaming(rq.r) && rq.r.ContentLength < 0 {
+		return 0, s3err.MissingContentLength
+	}
+	if size < 0 && !isStreaming(rq.r) {
+		size = rq.r.ContentLength
+	}
+	if size > a.maxBodySize {
+		return 0, s3err.EntityTooLarge.WithMessage("Your proposed upload of %d bytes exceeds the maximum allowed object size of %d bytes.", size, a.maxBodySize)
+	}
+	return size, nil
+}
+
+// isStreaming reports whether the body is aws-chunked encoded.
+func isStreaming(r *http.Request) bool {
+	if strings.HasPrefix(r.Header.Get("X-Amz-Content-Sha256"), "STREAMING-") {
+		return true
+	}
+	for _, v := range r.Header.Values("Content-Encoding") {
+		if strings.Contains(strings.ToLower(v), "aws-chunked") {
+			return true
+		}
+	}
+	return r.Header.Get("X-Amz-Decoded-Content-Length") != ""
+}
+
+// contentMD5 decodes the Content-MD5 header: nil when absent, InvalidDigest
+// when it is not the base64 of 16 bytes.
+func contentMD5(h http.Header) ([]byte, error) {
+	v, ok := h["Content-Md5"]
+	if !ok {
+		return nil, nil
+	}
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(strings.Join(v, "")))
+	if err != nil || len(b) != md5.Size {
+		return nil, s3err.InvalidDigest
+	}
+	return b, nil
+}
+
+// checkUnsupportedPutHeaders refuses writes that ask for features Anode
+// does not have and whose silent loss would surprise the client: keys it
+// would expect to need to read the object back, or retention it relies on.
+func checkUnsupportedPutHeaders(h http.Header) error {
+	for _, name := range []string{
+		"x-amz-server-side-encryption-customer-algorithm",
+		"x-amz-object-lock-mode",
+		"x-amz-object-lock-retain-until-date",
+		"x-amz-object-lock-legal-hold",
+		"x-amz-website-redirect-location",
+	} {
+		if h.Get(name) != "" {
+			return s3err.NotImplemented.WithMessage("The %s header is not implemented.", name)
+		}
+	}
+	if sse := h.Get("x-amz-server-side-encryption"); sse != "" && sse != "AES256" {
+		return s3err.NotImplemented.WithMessage("Server-side encryption %q is not implemented.", sse)
+	}
+	if sc := h.Get("x-amz-storage-class"); sc != "" && !storageClasses[sc] {
+		return s3err.InvalidStorageClass
+	}
+	return nil
+}
+
+// storageClasses are the storage class names S3 accepts. Anode stores
+// every object the same way; the name is accepted for compatibility.
+var storageClasses = map[string]bool{
+	"STANDARD": true, "REDUCED_REDUNDANCY": true, "STANDARD_IA": true,
+	"ONEZONE_IA": true, "INTELLIGENT_TIERING": true, "GLACIER": true,
+	"DEEP_ARCHIVE": true, "GLACIER_IR": true, "EXPRESS_ONEZONE": true,
+	"OUTPOSTS": true, "SNOW": true,
+}
+
+// limitedBody fails with EntityTooLarge once more than left bytes have
+// been read.
+type limitedBody struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limitedBody) Read(p []byte) (int, error) {
+	if l.left < 0 {
+		return 0, s3err.EntityTooLarge
+	}
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		return n, s3err.EntityTooLarge
+	}
+	return n, err
+}
