@@ -43,6 +43,7 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error
 		return ObjectInfo{}, s3err.BadDigest
 	}
 	v := body.version()
+	v.Parquet = s.parquetIndex(v)
 	v.Meta = in.Meta
 	v.Tags = in.Tags
 	now := s.now()

@@ -25,6 +25,17 @@ type ChunkStore interface {
 	Touch(h chunk.Hash) error
 	// GetInto reads and verifies a chunk, reusing buf.
 	GetInto(h chunk.Hash, buf []byte) ([]byte, error)
+	// ReadAt reads part of a chunk without verifying it (range reads of
+	// large chunks, such as Parquet column chunks; the scrubber verifies).
+	ReadAt(h chunk.Hash, p []byte, off int64) (int, error)
+}
+
+// ParquetConfig is the [parquet] configuration the object service uses.
+type ParquetConfig struct {
+	EnableCache       bool
+	CacheSize         int64
+	PredicatePushdown bool
+	ColumnPruning     bool
 }
 
 // Config configures a Service.
@@ -43,7 +54,8 @@ type Config struct {
 	MaxObjectSize int64
 	Logger        *slog.Logger
 	// Now is the clock for LastModified times; nil means time.Now.
-	Now func() time.Time
+	Now     func() time.Time
+	Parquet ParquetConfig
 }
 
 // Service is the object service. It is safe for concurrent use.

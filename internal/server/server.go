@@ -96,6 +96,10 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		Meta: s.meta, Chunks: s.chunks, ChunkSize: int(cfg.Storage.ChunkSize),
 		InlineThreshold: int64(cfg.Storage.InlineThreshold), GCGrace: cfg.Storage.GCGrace(),
 		MaxObjectSize: int64(cfg.S3.MaxBodySize), Logger: log,
+		Parquet: object.ParquetConfig{
+			EnableCache: cfg.Parquet.EnableCache, CacheSize: int64(cfg.Parquet.CacheSize),
+			PredicatePushdown: cfg.Parquet.EnablePredicatePushdown, ColumnPruning: cfg.Parquet.EnableColumnPruning,
+		},
 	})
 	metrics.SetStatsSource(func() (int64, int64) {
 		st, err := s.meta.Stats()
