@@ -25,6 +25,10 @@ import (
 // The returned value is handed to the proposer, if it is waiting on this node.
 type StateMachine interface {
 	Apply(b *pebble.Batch, index uint64, cmd []byte) any
+	// Snapshot encodes the group's state as r holds it.
+	Snapshot(r pebble.Reader) ([]byte, error)
+	// Restore replaces the group's state with a snapshot's, writing into b.
+	Restore(b *pebble.Batch, data []byte) error
 }
 
 // GroupMessage is a raft message of one group. Raft messages do not carry
@@ -79,12 +83,13 @@ type Host struct {
 	log    *slog.Logger
 	groups map[uint64]*group
 
-	propc  chan *proposal
-	readc  chan *readRequest
-	recvc  chan []GroupMessage
-	stopc  chan struct{}
-	donec  chan struct{}
-	nextID atomic.Uint64
+	propc   chan *proposal
+	readc   chan *readRequest
+	recvc   chan []GroupMessage
+	reportc chan report
+	stopc   chan struct{}
+	donec   chan struct{}
+	nextID  atomic.Uint64
 
 	mu      sync.Mutex
 	waiters map[uint64]chan any // proposal id -> result
@@ -98,6 +103,7 @@ type group struct {
 	sm      StateMachine
 	applied appliedState
 
+	preferred    uint64                    // the voter that should lead, to spread leadership
 	pendingReads []*readRequest            // waiting for a ReadIndex to be issued
 	inflight     map[uint64][]*readRequest // ReadIndex request ctx -> readers
 	readsAt      []indexedReads            // readers waiting for applied >= index
@@ -151,6 +157,7 @@ func NewHost(cfg Config) *Host {
 		propc:   make(chan *proposal, 4096),
 		readc:   make(chan *readRequest, 4096),
 		recvc:   make(chan []GroupMessage, 1024),
+		reportc: make(chan report, 1024),
 		stopc:   make(chan struct{}),
 		donec:   make(chan struct{}),
 		waiters: make(map[uint64]chan any),
@@ -161,8 +168,8 @@ func NewHost(cfg Config) *Host {
 
 // AddGroup opens (or, when it has no state yet, bootstraps with the given
 // voters) a raft group on this node. It must be called before Start.
-func (h *Host) AddGroup(gid uint64, voters []uint64, sm StateMachine) error {
-	boot := &pb.ConfState{Voters: voters}
+func (h *Host) AddGroup(gid uint64, voters, learners []uint64, sm StateMachine) error {
+	boot := &pb.ConfState{Voters: voters, Learners: learners}
 	store, err := openLogStore(h.cfg.DB, gid, boot)
 	if err != nil {
 		return err
@@ -193,17 +200,26 @@ func (h *Host) AddGroup(gid uint64, voters []uint64, sm StateMachine) error {
 	if err != nil {
 		return fmt.Errorf("group %d: %w", gid, err)
 	}
-	h.groups[gid] = &group{
+	g := &group{
 		id: gid, rn: rn, store: store, sm: sm, applied: applied,
 		inflight: make(map[uint64][]*readRequest),
 	}
+	if len(voters) > 0 {
+		g.preferred = voters[0]
+	}
+	store.snapshot = func() (pb.Snapshot, error) { return h.snapshot(g) }
+	h.groups[gid] = g
 	return nil
 }
 
 // Start runs the event loop. Single-voter groups elect themselves at once.
+//
+// In a group with several voters the preferred leader campaigns at once
+// (with PreVote, which cannot disrupt a group that already has a leader);
+// the others wait for an election timeout.
 func (h *Host) Start() {
 	for _, g := range h.groups {
-		if len(g.applied.Conf.Voters) == 1 && g.applied.Conf.Voters[0] == h.cfg.NodeID {
+		if g.preferred == h.cfg.NodeID {
 			_ = g.rn.Campaign()
 		}
 	}
@@ -336,4 +352,45 @@ func (h *Host) Status(ctx context.Context) ([]GroupStatus, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// report is a transport's news about a peer, for raft's flow control.
+type report struct {
+	gid, to  uint64
+	snapshot bool // a snapshot send finished (ok tells how)
+	ok       bool
+}
+
+// ReportUnreachable tells group gid's raft that a message to node `to`
+// could not be delivered, so it probes instead of streaming.
+func (h *Host) ReportUnreachable(gid, to uint64) {
+	select {
+	case h.reportc <- report{gid: gid, to: to}:
+	default:
+	}
+}
+
+// ReportSnapshot tells group gid's raft how sending a snapshot to `to` went.
+func (h *Host) ReportSnapshot(gid, to uint64, ok bool) {
+	select {
+	case h.reportc <- report{gid: gid, to: to, snapshot: true, ok: ok}:
+	case <-h.stopc:
+	}
+}
+
+// snapshot returns a snapshot of a group's applied state. Raft calls it
+// (through logStore.Snapshot) from the host loop, between batches, when
+// Pebble holds exactly the applied state.
+func (h *Host) snapshot(g *group) (pb.Snapshot, error) {
+	data, err := g.sm.Snapshot(h.cfg.DB)
+	if err != nil {
+		return pb.Snapshot{}, fmt.Errorf("group %d: snapshot: %w", g.id, err)
+	}
+	term, err := g.store.Term(g.applied.Index)
+	if err != nil {
+		return pb.Snapshot{}, fmt.Errorf("group %d: snapshot term: %w", g.id, err)
+	}
+	return pb.Snapshot{Data: data, Metadata: pb.SnapshotMetadata{
+		Index: g.applied.Index, Term: term, ConfState: g.applied.Conf,
+	}}, nil
 }

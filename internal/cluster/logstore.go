@@ -21,6 +21,9 @@ type logStore struct {
 	db  *pebble.DB
 	gid uint64
 
+	// snapshot builds a snapshot of the group's applied state.
+	snapshot func() (pb.Snapshot, error)
+
 	mu    sync.Mutex
 	hard  pb.HardState
 	trunc truncState // the last entry removed from the log
@@ -207,15 +210,14 @@ func (s *logStore) Entries(lo, hi, maxSize uint64) ([]pb.Entry, error) {
 	return ents, nil
 }
 
-// Snapshot implements raft.Storage. The snapshot's data is not in the
-// message: a follower that receives it fetches the group's state from the
-// sender (see snapshot.go); here we only describe the point it stands at.
+// Snapshot implements raft.Storage. Raft asks for one when a follower
+// needs entries that were truncated; it is made from the applied state,
+// which the log never lags behind.
 func (s *logStore) Snapshot() (pb.Snapshot, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return pb.Snapshot{Metadata: pb.SnapshotMetadata{
-		Index: s.trunc.Index, Term: s.trunc.Term, ConfState: s.trunc.Conf,
-	}}, nil
+	if s.snapshot == nil {
+		return pb.Snapshot{}, raft.ErrSnapshotTemporarilyUnavailable
+	}
+	return s.snapshot()
 }
 
 // append writes entries into b, replacing any conflicting suffix.

@@ -28,6 +28,7 @@ func (h *Host) run() {
 	var poll <-chan time.Time // ready when a group still has work: do not block
 	closed := make(chan time.Time)
 	close(closed)
+	var ticks uint64
 	for {
 		poll = nil
 		if len(dirty) > 0 {
@@ -39,9 +40,13 @@ func (h *Host) run() {
 			h.failAll(ErrStopped)
 			return
 		case <-ticker.C:
+			ticks++
 			for _, g := range h.groups {
 				g.rn.Tick()
 				dirty[g.id] = g
+			}
+			if ticks%uint64(h.cfg.ElectionTicks) == 0 {
+				h.spreadLeaders()
 			}
 		case p := <-h.propc:
 			h.propose(p, dirty)
@@ -67,6 +72,19 @@ func (h *Host) run() {
 			}
 		case msgs := <-h.recvc:
 			h.step(msgs, dirty)
+		case r := <-h.reportc:
+			if g, ok := h.groups[r.gid]; ok {
+				if r.snapshot {
+					status := raft.SnapshotFinish
+					if !r.ok {
+						status = raft.SnapshotFailure
+					}
+					g.rn.ReportSnapshot(r.to, status)
+				} else {
+					g.rn.ReportUnreachable(r.to)
+				}
+				dirty[g.id] = g
+			}
 		}
 		// Issue one ReadIndex per group for all the reads that arrived.
 		for _, g := range dirty {
@@ -348,4 +366,23 @@ func decodeConfChange(e pb.Entry) (pb.ConfChangeI, error) {
 	var cc pb.ConfChangeV2
 	err := cc.Unmarshal(e.Data)
 	return cc, err
+}
+
+// spreadLeaders hands leadership of each group this node leads to the
+// group's preferred leader, when that voter is caught up. Placement makes
+// the preferred leaders of the groups an even spread over the nodes.
+func (h *Host) spreadLeaders() {
+	for _, g := range h.groups {
+		if g.preferred == 0 || g.preferred == h.cfg.NodeID {
+			continue
+		}
+		st := g.rn.Status()
+		if st.RaftState != raft.StateLeader || st.LeadTransferee != raft.None {
+			continue
+		}
+		pr, ok := st.Progress[g.preferred]
+		if ok && pr.RecentActive && pr.Match == g.store.lastIndex() && !pr.IsLearner {
+			g.rn.TransferLeader(g.preferred)
+		}
+	}
 }

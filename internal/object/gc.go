@@ -16,11 +16,16 @@ import (
 // this is safe against concurrent writes and dedup hits is in
 // internal/chunk/gc.go; the writer's half of it is commitVersion's deadline.
 //
-// On a single node the metadata of every placement group is local, so the
-// mark set is complete. (A node that holds chunks of groups it does not
-// replicate must gather references from those groups first.)
+// Every node holds every placement group (as a voter or a learner), so
+// the local metadata gives a complete mark set.
 func CollectGarbage(ctx context.Context, m *meta.Store, store *chunk.Store, now func() time.Time, grace time.Duration) (chunk.SweepStats, error) {
 	markedAt := now()
+	// Every node holds every group (as voter or learner), but a follower
+	// may not have applied all that is committed. The barrier makes the
+	// snapshot below include every commit made before markedAt.
+	if err := m.BarrierAll(ctx); err != nil {
+		return chunk.SweepStats{}, fmt.Errorf("gc mark: %w", err)
+	}
 	marked := make(map[chunk.Hash]struct{})
 	if err := m.EachChunkRef(func(c meta.ChunkRef) { marked[chunk.Hash(c.Hash)] = struct{}{} }); err != nil {
 		return chunk.SweepStats{}, fmt.Errorf("gc mark: %w", err)

@@ -26,6 +26,7 @@ import (
 	"github.com/anode/anode/internal/meta"
 	"github.com/anode/anode/internal/metrics"
 	"github.com/anode/anode/internal/object"
+	"github.com/anode/anode/internal/replica"
 	"github.com/anode/anode/internal/s3api"
 )
 
@@ -39,8 +40,12 @@ type Server struct {
 	meta    *meta.Store
 	objects *object.Service
 
-	s3Srv, adminSrv *http.Server
-	s3Ln, adminLn   net.Listener
+	members   *cluster.Membership
+	transport *cluster.HTTPTransport
+	replicas  *replica.Chunks
+
+	s3Srv, adminSrv, clusterSrv *http.Server
+	s3Ln, adminLn, clusterLn    net.Listener
 
 	stopGC chan struct{}
 	wg     sync.WaitGroup
@@ -49,10 +54,14 @@ type Server struct {
 // New opens the node's storage and starts its raft groups. Call Serve to
 // start answering requests and Shutdown to stop.
 func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
-	if len(cfg.Cluster.InitialMembers) > 1 || cfg.Cluster.Join != "" {
-		return nil, errors.New("multi-node clusters are not supported yet: leave cluster.initial_members and cluster.join empty")
+	if cfg.Cluster.Join != "" {
+		return nil, errors.New("cluster.join is not supported yet: start every node with the same cluster.initial_members")
 	}
-	s := &Server{cfg: cfg, log: log, stopGC: make(chan struct{})}
+	nodes, err := clusterNodes(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, stopGC: make(chan struct{}), members: cluster.NewMembership(nodes)}
 	if err := os.MkdirAll(cfg.Storage.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
@@ -75,25 +84,63 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		db.Close()
 		return nil, fmt.Errorf("open chunk store: %w", err)
 	}
-	hb := cfg.Cluster.HeartbeatInterval()
-	s.host = cluster.NewHost(cluster.Config{
-		NodeID: cfg.Node.ID, DB: db, TickInterval: hb,
+	ids := s.members.IDs()
+	rf := min(cfg.Cluster.ReplicationFactor, len(ids))
+	peerClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute}}
+	var transport *cluster.HTTPTransport
+	if len(ids) > 1 {
+		transport = cluster.NewHTTPTransport(cfg.Node.ID, cfg.Cluster.Name, peerClient, log)
+		for _, n := range nodes {
+			if n.ID != cfg.Node.ID {
+				transport.SetPeer(n.ID, n.Addr)
+			}
+		}
+	}
+	hostCfg := cluster.Config{
+		NodeID: cfg.Node.ID, DB: db, TickInterval: cfg.Cluster.HeartbeatInterval(),
 		HeartbeatTicks: 1, ElectionTicks: cfg.Cluster.ElectionTicks(),
 		CompactAfter: cfg.Raft.SnapshotInterval, KeepEntries: cfg.Raft.CompactionThreshold,
 		NoSync: !cfg.Storage.SyncWrites, Logger: log,
-	})
-	voters := []uint64{cfg.Node.ID}
+	}
+	if transport != nil {
+		hostCfg.Transport = transport
+	}
+	s.host = cluster.NewHost(hostCfg)
+	if transport != nil {
+		transport.SetHost(s.host)
+		s.transport = transport
+	}
+	// Every node holds every group: as a voter where placement puts one of
+	// the group's replicas, as a learner elsewhere. Learners make every
+	// node able to serve linearizable reads (ReadIndex through the leader)
+	// and give garbage collection a complete mark set locally.
 	for gid := uint64(0); gid <= uint64(cfg.Cluster.PlacementGroups); gid++ {
-		if err := s.host.AddGroup(gid, voters, meta.NewStateMachine(gid)); err != nil {
+		voters := cluster.GroupVoters(gid, ids, rf)
+		if err := s.host.AddGroup(gid, voters, without(ids, voters), meta.NewStateMachine(gid)); err != nil {
 			s.chunks.Close()
 			db.Close()
 			return nil, err
 		}
 	}
+	s.replicas = replica.New(replica.Config{
+		Self: cfg.Node.ID, Local: s.chunks, Members: s.members, ReplicationFactor: rf,
+		Cluster: cfg.Cluster.Name, Client: peerClient, Logger: log,
+	})
+	s.clusterLn, err = net.Listen("tcp", cfg.Node.GRPCAddr)
+	if err != nil {
+		s.chunks.Close()
+		db.Close()
+		return nil, fmt.Errorf("cluster listener: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/raft", s.host.Handler(cfg.Cluster.Name, 1<<30))
+	mux.Handle("/chunks/", replica.Handler(s.chunks, cfg.Cluster.Name, int64(cfg.Storage.ChunkSize)))
+	s.clusterSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go s.clusterSrv.Serve(s.clusterLn)
 	s.host.Start()
 	s.meta = meta.NewStore(s.host, db, cfg.Cluster.PlacementGroups)
 	s.objects = object.New(object.Config{
-		Meta: s.meta, Chunks: s.chunks, ChunkSize: int(cfg.Storage.ChunkSize),
+		Meta: s.meta, Chunks: s.replicas, ChunkSize: int(cfg.Storage.ChunkSize),
 		InlineThreshold: int64(cfg.Storage.InlineThreshold), GCGrace: cfg.Storage.GCGrace(),
 		MaxObjectSize: int64(cfg.S3.MaxBodySize), Logger: log,
 		Parquet: object.ParquetConfig{
@@ -227,6 +274,7 @@ func (s *Server) runGC() {
 			if _, err := s.CollectGarbage(context.Background()); err != nil {
 				s.log.Warn("garbage collection", "err", err)
 			}
+			s.Repair(context.Background())
 		}
 	}
 }
@@ -240,6 +288,20 @@ func (s *Server) CollectGarbage(ctx context.Context) (chunk.SweepStats, error) {
 	return st, err
 }
 
+// Repair fetches the chunks this node should hold and lacks (after a disk
+// was wiped or a node was down during writes) from the other replicas.
+func (s *Server) Repair(ctx context.Context) (fetched, failed int64) {
+	fetched, failed = s.replicas.Repair(ctx, func(fn func(chunk.Hash)) {
+		if err := s.meta.EachChunkRef(func(c meta.ChunkRef) { fn(chunk.Hash(c.Hash)) }); err != nil {
+			s.log.Warn("repair: reading references", "err", err)
+		}
+	})
+	if fetched > 0 || failed > 0 {
+		s.log.Info("repair", "fetched_chunks", fetched, "failed_chunks", failed)
+	}
+	return fetched, failed
+}
+
 // Shutdown stops accepting requests, lets in-flight requests finish (until
 // ctx ends), then stops raft and closes the stores. Every acknowledged
 // write is already durable; Shutdown loses nothing.
@@ -250,7 +312,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		close(s.stopGC)
 		s.wg.Wait()
 	}
+	if s.clusterSrv != nil {
+		errs = append(errs, s.clusterSrv.Close())
+	}
 	s.host.Stop()
+	if s.transport != nil {
+		s.transport.Close()
+	}
 	errs = append(errs, s.chunks.Close(), s.db.Close())
 	return errors.Join(errs...)
 }
@@ -267,3 +335,38 @@ func (p pebbleLogger) Fatalf(format string, args ...any) {
 	p.l.Error(fmt.Sprintf(format, args...), "component", "pebble")
 	os.Exit(1)
 }
+
+// clusterNodes returns the members the node starts with: the initial
+// members of a new cluster, or this node alone.
+func clusterNodes(cfg *config.Config) ([]cluster.Node, error) {
+	if len(cfg.Cluster.InitialMembers) == 0 {
+		return []cluster.Node{{ID: cfg.Node.ID, Addr: cfg.Node.GRPCAddr}}, nil
+	}
+	nodes, err := cluster.InitialMembers(cfg.Cluster.InitialMembers)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Node.ID < 1 || cfg.Node.ID > uint64(len(nodes)) {
+		return nil, fmt.Errorf("node.id %d: with %d initial members, node ids are 1..%d (the i-th member is node i)",
+			cfg.Node.ID, len(nodes), len(nodes))
+	}
+	return nodes, nil
+}
+
+// without returns the ids not in drop.
+func without(ids, drop []uint64) []uint64 {
+	var out []uint64
+	for _, id := range ids {
+		found := false
+		for _, d := range drop {
+			found = found || d == id
+		}
+		if !found {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// ClusterAddr returns the address of the cluster port.
+func (s *Server) ClusterAddr() string { return s.clusterLn.Addr().String() }
