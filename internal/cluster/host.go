@@ -92,7 +92,7 @@ type Host struct {
 	nextID  atomic.Uint64
 
 	mu      sync.Mutex
-	waiters map[uint64]chan any // proposal id -> result
+	waiters map[uint64]waiter // proposal id -> the proposer waiting for it
 	stopped bool
 }
 
@@ -160,7 +160,7 @@ func NewHost(cfg Config) *Host {
 		reportc: make(chan report, 1024),
 		stopc:   make(chan struct{}),
 		donec:   make(chan struct{}),
-		waiters: make(map[uint64]chan any),
+		waiters: make(map[uint64]waiter),
 	}
 	h.nextID.Store(rand.Uint64() >> 1)
 	return h
@@ -254,7 +254,7 @@ func (h *Host) Propose(ctx context.Context, gid uint64, cmd []byte) (any, error)
 		h.mu.Unlock()
 		return nil, ErrStopped
 	}
-	h.waiters[id] = resc
+	h.waiters[id] = waiter{gid: gid, c: resc}
 	h.mu.Unlock()
 	defer func() {
 		h.mu.Lock()
@@ -282,6 +282,10 @@ func (h *Host) Propose(ctx context.Context, gid uint64, cmd []byte) (any, error)
 	}
 	select {
 	case res := <-resc:
+		if err, ok := res.(leaderChanged); ok {
+			metrics.RaftProposals.WithLabelValues("leader_changed").Inc()
+			return nil, err
+		}
 		metrics.RaftProposals.WithLabelValues("applied").Inc()
 		return res, nil
 	case <-ctx.Done():
@@ -393,4 +397,42 @@ func (h *Host) snapshot(g *group) (pb.Snapshot, error) {
 	return pb.Snapshot{Data: data, Metadata: pb.SnapshotMetadata{
 		Index: g.applied.Index, Term: term, ConfState: g.applied.Conf,
 	}}, nil
+}
+
+type waiter struct {
+	gid uint64
+	c   chan any
+}
+
+// leaderChanged is handed to proposers whose group changed leader before
+// their entry was applied. A proposal forwarded to a leader that died is
+// lost, and one in the log of a leader that stepped down may or may not
+// commit: the outcome is unknown, and the client is told to retry rather
+// than left waiting for its deadline.
+type leaderChanged struct{ gid uint64 }
+
+func (e leaderChanged) Error() string {
+	return fmt.Sprintf("group %d changed leader before the proposal was applied; its outcome is unknown", e.gid)
+}
+
+// ErrLeaderChanged matches the error of a proposal cut short by a change of
+// leader (errors.Is).
+var ErrLeaderChanged = errors.New("leader changed")
+
+func (e leaderChanged) Is(target error) bool { return target == ErrLeaderChanged }
+
+// failProposals answers every proposal waiting on group gid with
+// leaderChanged.
+func (h *Host) failProposals(gid uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for id, w := range h.waiters {
+		if w.gid == gid {
+			select {
+			case w.c <- leaderChanged{gid}:
+			default:
+			}
+			delete(h.waiters, id)
+		}
+	}
 }

@@ -249,8 +249,9 @@ func (h *Host) handleReady(dirty map[uint64]*group) error {
 	}
 	h.mu.Lock()
 	for _, r := range results {
-		if c, ok := h.waiters[r.id]; ok {
-			c <- r.res
+		if w, ok := h.waiters[r.id]; ok {
+			w.c <- r.res
+			delete(h.waiters, r.id)
 		}
 	}
 	h.mu.Unlock()
@@ -267,11 +268,10 @@ func (h *Host) handleReady(dirty map[uint64]*group) error {
 		if rd.SoftState != nil && rd.SoftState.Lead != g.lastLeader {
 			g.lastLeader = rd.SoftState.Lead
 			h.log.Debug("raft: leader changed", "group", g.id, "leader", g.lastLeader)
-			if g.lastLeader == raft.None {
-				// Reads issued to a lost leader may never be answered;
-				// fail them so their callers can retry.
-				g.failInflightReads(fmt.Errorf("group %d: leader lost", g.id))
-			}
+			// Reads and proposals in flight through the old leader may
+			// never be answered; fail them so their callers can retry.
+			g.failInflightReads(fmt.Errorf("group %d: leader changed", g.id))
+			h.failProposals(g.id)
 		}
 		g.rn.Advance(rd)
 	}

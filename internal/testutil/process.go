@@ -57,6 +57,7 @@ type Process struct {
 	Endpoint string // http://host:port of the S3 API
 	AdminURL string
 	DataDir  string
+	Args     []string // the extra flags it was started with
 	cmd      *exec.Cmd
 	exited   chan struct{}
 	log      *lockedBuffer
@@ -68,6 +69,16 @@ var servingRE = regexp.MustCompile(`msg="anode serving" s3=(\S+) admin=(\S+)`)
 // with dataDir and the test credentials, plus any extra flags, and waits
 // until it is ready. The process is killed when the test ends.
 func StartProcess(t testing.TB, bin, dataDir string, extra ...string) *Process {
+	t.Helper()
+	p := LaunchProcess(t, bin, dataDir, extra...)
+	p.WaitReady(t)
+	return p
+}
+
+// LaunchProcess starts `anode server` like StartProcess and waits until it
+// serves, but not until it is ready: the members of a new cluster are
+// ready only once a quorum of them runs.
+func LaunchProcess(t testing.TB, bin, dataDir string, extra ...string) *Process {
 	t.Helper()
 	args := append([]string{"server", "--data-dir", dataDir,
 		"--s3-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0"}, extra...)
@@ -81,7 +92,7 @@ func StartProcess(t testing.TB, bin, dataDir string, extra ...string) *Process {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start anode: %v", err)
 	}
-	p := &Process{DataDir: dataDir, cmd: cmd, exited: make(chan struct{}), log: &lockedBuffer{}}
+	p := &Process{DataDir: dataDir, Args: extra, cmd: cmd, exited: make(chan struct{}), log: &lockedBuffer{}}
 	addrs := make(chan []string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -109,10 +120,15 @@ func StartProcess(t testing.TB, bin, dataDir string, extra ...string) *Process {
 	case <-time.After(60 * time.Second):
 		t.Fatalf("anode did not start serving:\n%s", p.log.String())
 	}
+	return p
+}
+
+// WaitReady waits until the process answers /ready.
+func (p *Process) WaitReady(t testing.TB) {
+	t.Helper()
 	if err := WaitReady(p.AdminURL, 60*time.Second); err != nil {
 		t.Fatalf("%v\n%s", err, p.log.String())
 	}
-	return p
 }
 
 // WaitReady polls an admin URL's /ready until it answers 200.
@@ -138,6 +154,23 @@ func WaitReady(adminURL string, timeout time.Duration) error {
 			return fmt.Errorf("%s not ready: %s", adminURL, last)
 		case <-time.After(25 * time.Millisecond):
 		}
+	}
+}
+
+// Pause stops the process with SIGSTOP: it keeps its sockets but answers
+// nothing, like a node stuck in a long GC pause or on a dead disk.
+func (p *Process) Pause() { p.cmd.Process.Signal(syscall.SIGSTOP) }
+
+// Resume continues a paused process.
+func (p *Process) Resume() { p.cmd.Process.Signal(syscall.SIGCONT) }
+
+// Exited reports whether the process has exited.
+func (p *Process) Exited() bool {
+	select {
+	case <-p.exited:
+		return true
+	default:
+		return false
 	}
 }
 
