@@ -4,6 +4,7 @@
 //	anode server [flags]   run a node (with no flags: a one-node cluster on
 //	                       :8080 (S3), :9090 (cluster), :8081 (admin), data in ./data)
 //	anode bench [flags]    benchmark an S3 endpoint and this machine's limits
+//	anode admin status     show the cluster: nodes, groups, leaders
 //	anode fsck [flags]     check the data directory of a stopped node
 //	anode version          print the version
 package main
@@ -39,6 +40,8 @@ func main() {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		err = bench.Main(ctx, os.Args[2:], os.Stdout, os.Stderr)
 		stop()
+	case "admin":
+		err = runAdmin(os.Args[2:])
 	case "fsck":
 		err = runFsck(os.Args[2:])
 	case "version", "--version", "-v":
@@ -65,6 +68,7 @@ func usage() {
 commands:
   server    run a node (no flags needed: S3 on :8080, admin on :8081, data in ./data)
   bench     benchmark an S3 endpoint and measure this machine's limits
+  admin     operate a running cluster (admin status)
   fsck      check the data directory of a stopped node
   version   print the version
 

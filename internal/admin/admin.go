@@ -25,6 +25,8 @@ type Config struct {
 	// NodeID and Name identify the node in /cluster/status.
 	NodeID uint64
 	Name   string
+	// Nodes returns the cluster's members.
+	Nodes func() []cluster.Node
 	Pprof  bool
 }
 
@@ -69,7 +71,11 @@ func NewHandler(cfg Config) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		enc.Encode(map[string]any{"node_id": cfg.NodeID, "name": cfg.Name, "groups": groups})
+		var nodes []cluster.Node
+		if cfg.Nodes != nil {
+			nodes = cfg.Nodes()
+		}
+		enc.Encode(map[string]any{"node_id": cfg.NodeID, "name": cfg.Name, "nodes": nodes, "groups": groups})
 	})
 	if cfg.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)

@@ -202,6 +202,7 @@ func (s *Server) Serve() error {
 	s.adminSrv = &http.Server{
 		Handler: admin.NewHandler(admin.Config{
 			Ready: s.ready, Status: s.host.Status, NodeID: s.cfg.Node.ID, Name: s.cfg.Node.Name,
+			Nodes: s.members.Nodes,
 			Pprof: s.cfg.Metrics.EnablePprof,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
