@@ -64,6 +64,7 @@ type Store struct {
 	now           func() time.Time
 	log           *slog.Logger
 	lockFile      *os.File
+	syncer        *groupSyncer
 
 	// openedAt is when Open ran. Touches of existing chunks are not
 	// fsynced, so Sweep treats every chunk as touched no earlier than this
@@ -121,6 +122,7 @@ func Open(opts Options) (*Store, error) {
 		return nil, fmt.Errorf("chunk: open %s: directory in use by another store: %w", s.dir, err)
 	}
 	s.lockFile = f
+	s.syncer = newGroupSyncer(f)
 	if err := s.init(); err != nil {
 		f.Close()
 		return nil, err
@@ -267,7 +269,9 @@ func (s *Store) write(h Hash, p string, data []byte, mtime time.Time) error {
 		return fmt.Errorf("chunk: put %s: %w", h, err)
 	}
 	tmp := f.Name()
-	err = writeFile(f, data, mtime, !s.noSync)
+	// No flush per file: the group flush below makes the data, the rename
+	// and any new fan-out directory durable together (see sync.go).
+	err = writeFile(f, data, mtime, false)
 	if err == nil {
 		err = os.Rename(tmp, p)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -281,7 +285,7 @@ func (s *Store) write(h Hash, p string, data []byte, mtime time.Time) error {
 		os.Remove(tmp)
 		return fmt.Errorf("chunk: put %s: %w", h, err)
 	}
-	if err := s.syncDir(filepath.Dir(p)); err != nil {
+	if err := s.flush(); err != nil {
 		// The rename may not survive a crash. Remove the file so that a
 		// retried Put writes it again rather than trusting it as a dedup hit.
 		os.Remove(p)
