@@ -27,7 +27,7 @@ type Config struct {
 	Name   string
 	// Nodes returns the cluster's members.
 	Nodes func() []cluster.Node
-	Pprof  bool
+	Pprof bool
 }
 
 // NewHandler returns the admin HTTP handler:

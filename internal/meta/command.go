@@ -15,6 +15,12 @@ const (
 	OpPutObject    Op = 3
 	OpDeleteObject Op = 4
 	OpUpdateBucket Op = 5
+	// Multipart uploads and tagging (multipart.go, tagging.go).
+	OpCreateUpload   Op = 6
+	OpPutPart        Op = 7
+	OpCompleteUpload Op = 8
+	OpAbortUpload    Op = 9
+	OpPutTags        Op = 10
 )
 
 func (o Op) String() string {
@@ -29,6 +35,16 @@ func (o Op) String() string {
 		return "DeleteObject"
 	case OpUpdateBucket:
 		return "UpdateBucket"
+	case OpCreateUpload:
+		return "CreateUpload"
+	case OpPutPart:
+		return "PutPart"
+	case OpCompleteUpload:
+		return "CompleteUpload"
+	case OpAbortUpload:
+		return "AbortUpload"
+	case OpPutTags:
+		return "PutTags"
 	}
 	return fmt.Sprintf("Op(%d)", uint8(o))
 }
@@ -58,6 +74,17 @@ type Command struct {
 
 	// CreateBucket, UpdateBucket: the bucket record to write.
 	BucketRecord *Bucket `json:"bucket,omitempty"`
+
+	// UploadID names the multipart upload of PutPart, CompleteUpload and
+	// AbortUpload (chosen at random by the proposer of CreateUpload).
+	UploadID string `json:"uid,omitempty"`
+	// CreateUpload: the upload record to write.
+	Upload *Upload `json:"up,omitempty"`
+	// PutPart: the part to write.
+	Part *Part `json:"part,omitempty"`
+	// PutTags: the tag set that replaces the version's (nil removes them),
+	// of the version named by VersionID ("" for the current one).
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // encodingV1 is the first byte of every encoded command: the encoding

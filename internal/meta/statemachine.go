@@ -57,6 +57,16 @@ func (sm *StateMachine) apply(b *pebble.Batch, index uint64, cmd *Command) (*Res
 		return sm.putObject(b, index, cmd)
 	case OpDeleteObject:
 		return sm.deleteObject(b, index, cmd)
+	case OpCreateUpload:
+		return sm.createUpload(b, cmd)
+	case OpPutPart:
+		return sm.putPart(b, cmd)
+	case OpCompleteUpload:
+		return sm.completeUpload(b, index, cmd)
+	case OpAbortUpload:
+		return sm.abortUpload(b, cmd)
+	case OpPutTags:
+		return sm.putTags(b, cmd)
 	}
 	return nil, fmt.Errorf("unknown op %d", cmd.Op)
 }
@@ -148,7 +158,15 @@ func (sm *StateMachine) putObject(b *pebble.Batch, index uint64, cmd *Command) (
 func (sm *StateMachine) retire(b *pebble.Batch, cmd *Command, cur *Version, st *Stats) error {
 	keep := cmd.Versioning == "Enabled" || (cmd.Versioning == "Suspended" && !cur.IsNull())
 	if keep {
-		return setJSON(b, noncurrentKey(sm.gid, cmd.Bucket, cmd.Key, cur.Seq), cur)
+		if err := setJSON(b, noncurrentKey(sm.gid, cmd.Bucket, cmd.Key, cur.Seq), cur); err != nil {
+			return err
+		}
+		if cmd.Versioning == "Suspended" {
+			// The new version is the null version: it replaces the old
+			// null version wherever that sits among the noncurrent ones.
+			return sm.dropNullNoncurrent(b, cmd.Bucket, cmd.Key, st)
+		}
+		return nil
 	}
 	if !cur.DeleteMarker {
 		st.Objects--

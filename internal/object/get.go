@@ -84,6 +84,11 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*GetOutput, error
 			return &GetOutput{Info: info}, err
 		}
 		out.Start, out.End, out.Partial = start, end, true
+		// Footer reads of Parquet objects come from the tail cache.
+		if b, ok := s.parquetTailRange(in.Bucket, in.Key, v, start, end); ok {
+			out.Body = io.NopCloser(bytes.NewReader(b))
+			return out, nil
+		}
 	}
 	out.Body = s.newReader(v, out.Start, out.End+1)
 	return out, nil

@@ -52,7 +52,10 @@ type Config struct {
 	GCGrace time.Duration
 	// MaxObjectSize is the largest single PUT accepted.
 	MaxObjectSize int64
-	Logger        *slog.Logger
+	// MinPartSize is the smallest size of a multipart part other than the
+	// last (s3.min_part_size); zero means DefaultMinPartSize.
+	MinPartSize int64
+	Logger      *slog.Logger
 	// Now is the clock for LastModified times; nil means time.Now.
 	Now     func() time.Time
 	Parquet ParquetConfig
@@ -66,6 +69,8 @@ type Service struct {
 	now   func() time.Time
 	bufs  sync.Pool // chunk-sized buffers
 	owner string
+	// pqTails caches Parquet object tails (see parquet.go).
+	pqTails tailCache
 }
 
 // New returns a Service.

@@ -155,6 +155,10 @@ func (a *api) serve(rq *request) error {
 	if rq.route != nil {
 		rq.op = rq.route.op
 	}
+	// A browser's CORS preflight carries no credentials (cors.go).
+	if rq.r.Method == http.MethodOptions && bucket != "" && err == nil {
+		return a.preflightCORS(rq)
+	}
 	// Authenticate before anything else so that an unsigned or badly
 	// signed request learns nothing, not even whether its path is valid.
 	res, aerr := a.auth.Authenticate(rq.r)
@@ -180,6 +184,7 @@ func (a *api) serve(rq *request) error {
 			return err
 		}
 	}
+	a.corsHeaders(rq)
 	return rq.route.fn(a, rq)
 }
 

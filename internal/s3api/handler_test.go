@@ -80,9 +80,18 @@ func TestHandlerRejectsBeforeTheService(t *testing.T) {
 		status               int
 		code                 string
 	}{
-		{"unknown sub-resource", "GET", "/bucket?acl", "", nil, 501, "NotImplemented"},
-		{"unknown object sub-resource", "PUT", "/bucket/k?tagging", "", nil, 501, "NotImplemented"},
-		{"multipart", "POST", "/bucket/k?uploads", "", nil, 501, "NotImplemented"},
+		{"unknown sub-resource", "GET", "/bucket?policy", "", nil, 501, "NotImplemented"},
+		{"unknown object sub-resource", "PUT", "/bucket/k?retention", "", nil, 501, "NotImplemented"},
+		{"restore", "POST", "/bucket/k?restore", "", nil, 501, "NotImplemented"},
+		{"tagging bad XML", "PUT", "/bucket/k?tagging", "<Tagging>", nil, 400, "MalformedXML"},
+		{"versioning off", "PUT", "/bucket?versioning", "<VersioningConfiguration><Status>Off</Status></VersioningConfiguration>", nil, 400, "MalformedXML"},
+		{"part number 0", "PUT", "/bucket/k?partNumber=0&uploadId=x", "x", nil, 400, "InvalidArgument"},
+		{"part without number", "PUT", "/bucket/k?uploadId=x", "x", nil, 400, "InvalidArgument"},
+		{"upload bad checksum", "POST", "/bucket/k?uploads", "", http.Header{"X-Amz-Checksum-Algorithm": {"MD4"}}, 400, "InvalidRequest"},
+		{"complete bad XML", "POST", "/bucket/k?uploadId=x", "<CompleteMultipartUpload>", nil, 400, "MalformedXML"},
+		{"bad copy range", "PUT", "/bucket/k?partNumber=1&uploadId=x", "", http.Header{"X-Amz-Copy-Source": {"bucket/src"}, "X-Amz-Copy-Source-Range": {"bytes=5-1"}}, 400, "InvalidArgument"},
+		{"attributes missing", "GET", "/bucket/k?attributes", "", nil, 400, "InvalidArgument"},
+		{"public ACL", "PUT", "/bucket?acl", "", http.Header{"X-Amz-Acl": {"public-read"}}, 501, "NotImplemented"},
 		{"bad bucket name", "PUT", "/Bad_Name", "", nil, 400, "InvalidBucketName"},
 		{"short bucket name", "GET", "/ab/k", "", nil, 400, "InvalidBucketName"},
 		{"key too long", "PUT", "/bucket/" + long, "x", nil, 400, "KeyTooLongError"},

@@ -61,7 +61,7 @@ func (a *api) getObject(rq *request) error {
 	}
 	out, err := a.objects.GetObject(rq.ctx(), in)
 	if err != nil {
-		return a.rangeError(rq, in, err)
+		return a.rangeError(rq, in, deleteMarkerError(rq, out.Info, err))
 	}
 	defer out.Body.Close()
 
@@ -107,7 +107,7 @@ func (a *api) headObject(rq *request) error {
 	in.Range = nil
 	info, err := a.objects.HeadObject(rq.ctx(), in)
 	if err != nil {
-		return err
+		return deleteMarkerError(rq, info, err)
 	}
 	h := rq.w.Header()
 	status := http.StatusOK

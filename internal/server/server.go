@@ -142,7 +142,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s.objects = object.New(object.Config{
 		Meta: s.meta, Chunks: s.replicas, ChunkSize: int(cfg.Storage.ChunkSize),
 		InlineThreshold: int64(cfg.Storage.InlineThreshold), GCGrace: cfg.Storage.GCGrace(),
-		MaxObjectSize: int64(cfg.S3.MaxBodySize), Logger: log,
+		MaxObjectSize: int64(cfg.S3.MaxBodySize), MinPartSize: int64(cfg.S3.MinPartSize), Logger: log,
 		Parquet: object.ParquetConfig{
 			EnableCache: cfg.Parquet.EnableCache, CacheSize: int64(cfg.Parquet.CacheSize),
 			PredicatePushdown: cfg.Parquet.EnablePredicatePushdown, ColumnPruning: cfg.Parquet.EnableColumnPruning,
@@ -262,11 +262,18 @@ func (s *Server) WaitReady(ctx context.Context) error {
 	}
 }
 
-// runGC runs garbage collection every storage.gc_interval_secs.
+// staleUploadAge is how long a multipart upload may stay incomplete before
+// it is aborted and its parts become garbage (as an S3 lifecycle rule
+// AbortIncompleteMultipartUpload of 7 days would).
+const staleUploadAge = 7 * 24 * time.Hour
+
+// runGC runs garbage collection, chunk repair and (hourly) the abort of
+// stale multipart uploads, every storage.gc_interval_secs.
 func (s *Server) runGC() {
 	defer s.wg.Done()
 	t := time.NewTicker(s.cfg.Storage.GCInterval())
 	defer t.Stop()
+	var lastStaleCheck time.Time
 	for {
 		select {
 		case <-s.stopGC:
@@ -276,6 +283,12 @@ func (s *Server) runGC() {
 				s.log.Warn("garbage collection", "err", err)
 			}
 			s.Repair(context.Background())
+			if time.Since(lastStaleCheck) > time.Hour {
+				lastStaleCheck = time.Now()
+				if _, err := s.objects.AbortStaleUploads(context.Background(), staleUploadAge); err != nil {
+					s.log.Warn("aborting stale multipart uploads", "err", err)
+				}
+			}
 		}
 	}
 }
