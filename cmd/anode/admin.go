@@ -18,15 +18,49 @@ import (
 // node through its admin port.
 func runAdmin(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: anode admin status [--addr http://127.0.0.1:8081]")
+		return fmt.Errorf("usage: anode admin status [--addr http://127.0.0.1:8081]\n       anode admin remove-node [--addr http://127.0.0.1:8081] ID")
 	}
 	switch args[0] {
 	case "status":
 		return adminStatus(args[1:])
-	case "add-node", "remove-node", "replace-node":
-		return fmt.Errorf("anode admin %s: changing membership is not supported yet; clusters are formed from cluster.initial_members", args[0])
+	case "remove-node":
+		return adminRemoveNode(args[1:])
+	case "add-node", "replace-node":
+		return fmt.Errorf("anode admin %s: a node is added by starting it with --join ADDR (the cluster address of any member); "+
+			"to replace a node, add the new one, then 'anode admin remove-node' the old one", args[0])
 	}
-	return fmt.Errorf("anode admin: unknown command %q (try: status)", args[0])
+	return fmt.Errorf("anode admin: unknown command %q (try: status, remove-node)", args[0])
+}
+
+// adminRemoveNode removes a node from the cluster's membership; the
+// groups then move their replicas off it (watch `anode admin status`).
+func adminRemoveNode(args []string) error {
+	fs := flag.NewFlagSet("admin remove-node", flag.ContinueOnError)
+	addr := fs.String("addr", "http://127.0.0.1:8081", "admin URL of any node")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("usage: anode admin remove-node [--addr URL] ID")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, *addr+"/cluster/remove-node?id="+fs.Arg(0), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("remove-node: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("remove-node: %s: %s", resp.Status, body)
+	}
+	fmt.Printf("node %s removed; members now: %s", fs.Arg(0), body)
+	fmt.Println("its groups move their replicas off it; stop the node once 'anode admin status' shows every group settled")
+	return nil
 }
 
 func adminStatus(args []string) error {
@@ -59,10 +93,14 @@ func adminStatus(args []string) error {
 		return nil
 	}
 	var st struct {
-		NodeID uint64                `json:"node_id"`
-		Name   string                `json:"name"`
-		Nodes  []cluster.Node        `json:"nodes"`
-		Groups []cluster.GroupStatus `json:"groups"`
+		NodeID    uint64                `json:"node_id"`
+		Name      string                `json:"name"`
+		Nodes     []cluster.Node        `json:"nodes"`
+		Groups    []cluster.GroupStatus `json:"groups"`
+		Placement *struct {
+			Groups  int `json:"groups"`
+			Settled int `json:"settled"`
+		} `json:"placement"`
 	}
 	if err := json.Unmarshal(body, &st); err != nil {
 		return fmt.Errorf("admin status: %w", err)
@@ -79,16 +117,20 @@ func adminStatus(args []string) error {
 		}
 		leaders[g.Leader]++
 	}
-	fmt.Printf("\ngroups: %d, without a leader: %d\nleaders per node:", len(st.Groups), noLeader)
+	fmt.Printf("\ngroups: %d, without a leader: %d\n", len(st.Groups), noLeader)
+	if st.Placement != nil {
+		fmt.Printf("placement: %d of %d groups have their target replicas\n", st.Placement.Settled, st.Placement.Groups)
+	}
+	fmt.Printf("leaders per node:")
 	for _, n := range st.Nodes {
 		fmt.Printf(" %d:%d", n.ID, leaders[n.ID])
 	}
 	fmt.Println()
 	fmt.Println()
 	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "GROUP\tLEADER\tTERM\tCOMMIT\tAPPLIED\tVOTERS")
+	fmt.Fprintln(w, "GROUP\tLEADER\tTERM\tCOMMIT\tAPPLIED\tVOTERS\tLEARNERS")
 	for _, g := range st.Groups {
-		fmt.Fprintf(w, "%d\t%d\t%d\t%d\t%d\t%v\n", g.ID, g.Leader, g.Term, g.Commit, g.Applied, g.Voters)
+		fmt.Fprintf(w, "%d\t%d\t%d\t%d\t%d\t%v\t%v\n", g.ID, g.Leader, g.Term, g.Commit, g.Applied, g.Voters, g.Learners)
 	}
 	return w.Flush()
 }

@@ -27,7 +27,11 @@ type Config struct {
 	Name   string
 	// Nodes returns the cluster's members.
 	Nodes func() []cluster.Node
-	Pprof bool
+	// Reconcile reports how many groups have reached their placement.
+	Reconcile func() *cluster.ReconcileStats
+	// RemoveNode serves POST /cluster/remove-node?id=N.
+	RemoveNode http.HandlerFunc
+	Pprof      bool
 }
 
 // NewHandler returns the admin HTTP handler:
@@ -75,8 +79,17 @@ func NewHandler(cfg Config) http.Handler {
 		if cfg.Nodes != nil {
 			nodes = cfg.Nodes()
 		}
-		enc.Encode(map[string]any{"node_id": cfg.NodeID, "name": cfg.Name, "nodes": nodes, "groups": groups})
+		out := map[string]any{"node_id": cfg.NodeID, "name": cfg.Name, "nodes": nodes, "groups": groups}
+		if cfg.Reconcile != nil {
+			if st := cfg.Reconcile(); st != nil {
+				out["placement"] = map[string]int{"groups": st.Groups, "settled": st.Settled}
+			}
+		}
+		enc.Encode(out)
 	})
+	if cfg.RemoveNode != nil {
+		mux.HandleFunc("POST /cluster/remove-node", cfg.RemoveNode)
+	}
 	if cfg.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)

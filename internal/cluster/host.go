@@ -91,6 +91,8 @@ type Host struct {
 	donec   chan struct{}
 	nextID  atomic.Uint64
 
+	placement atomic.Pointer[desiredVoters]
+
 	mu      sync.Mutex
 	waiters map[uint64]waiter // proposal id -> the proposer waiting for it
 	stopped bool
@@ -104,6 +106,7 @@ type group struct {
 	applied appliedState
 
 	preferred    uint64                    // the voter that should lead, to spread leadership
+	confPending  bool                      // a membership change was proposed and is not applied yet
 	pendingReads []*readRequest            // waiting for a ReadIndex to be issued
 	inflight     map[uint64][]*readRequest // ReadIndex request ctx -> readers
 	readsAt      []indexedReads            // readers waiting for applied >= index
@@ -118,6 +121,7 @@ type indexedReads struct {
 type proposal struct {
 	gid  uint64
 	data []byte // 8-byte proposal id followed by the command
+	cc   *pb.ConfChangeV2
 	errc chan error
 }
 
@@ -168,8 +172,14 @@ func NewHost(cfg Config) *Host {
 
 // AddGroup opens (or, when it has no state yet, bootstraps with the given
 // voters) a raft group on this node. It must be called before Start.
+//
+// With no voters the group starts empty, waiting to be added by the leader
+// of a running cluster (a joining node).
 func (h *Host) AddGroup(gid uint64, voters, learners []uint64, sm StateMachine) error {
-	boot := &pb.ConfState{Voters: voters, Learners: learners}
+	var boot *pb.ConfState
+	if len(voters) > 0 {
+		boot = &pb.ConfState{Voters: voters, Learners: learners}
+	}
 	store, err := openLogStore(h.cfg.DB, gid, boot)
 	if err != nil {
 		return err
@@ -335,7 +345,37 @@ type GroupStatus struct {
 	Applied  uint64   `json:"applied"`
 	Commit   uint64   `json:"commit"`
 	Voters   []uint64 `json:"voters"`
+	Learners []uint64 `json:"learners,omitempty"`
+	// Outgoing holds the previous voters while a membership change is in
+	// its joint phase.
+	Outgoing []uint64 `json:"outgoing,omitempty"`
 	IsLeader bool     `json:"is_leader"`
+	// Matched is, on the leader, the index each member has acknowledged.
+	Matched map[uint64]uint64 `json:"matched,omitempty"`
+	// PendingConf is set while a membership change is proposed but not applied.
+	PendingConf bool `json:"pending_conf,omitempty"`
+}
+
+// ProposeConfChange proposes a membership change to group gid, which this
+// node must lead. It returns once raft accepted the proposal; the change is
+// applied like any entry (Status shows it).
+func (h *Host) ProposeConfChange(ctx context.Context, gid uint64, cc pb.ConfChangeV2) error {
+	p := &proposal{gid: gid, cc: &cc, errc: make(chan error, 1)}
+	select {
+	case h.propc <- p:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-h.stopc:
+		return ErrStopped
+	}
+	select {
+	case err := <-p.errc:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-h.stopc:
+		return ErrStopped
+	}
 }
 
 // Status returns the status of every group. It is answered by the loop.

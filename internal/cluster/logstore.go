@@ -61,13 +61,16 @@ func (t *truncState) unmarshal(b []byte) error {
 // no state yet is bootstrapped when boot is non-nil: its log starts after a
 // synthetic entry (index 1, term 1) whose membership is *boot. Every initial
 // member bootstraps the same way, so they agree without exchanging entries.
+// With boot nil the group starts empty, for a node joining a running cluster.
 func openLogStore(db *pebble.DB, gid uint64, boot *pb.ConfState) (*logStore, error) {
 	s := &logStore{db: db, gid: gid}
 	v, closer, err := db.Get(groupKey(gid, suffixTrunc))
 	switch {
 	case errors.Is(err, pebble.ErrNotFound):
 		if boot == nil {
-			return nil, fmt.Errorf("group %d: no raft state and no initial membership", gid)
+			// A node joining a running cluster: an empty log, no
+			// membership. The group's leader adds it and sends a snapshot.
+			return s, nil
 		}
 		s.trunc = truncState{Index: 1, Term: 1, Conf: *boot}
 		s.hard = pb.HardState{Term: 1, Commit: 1}

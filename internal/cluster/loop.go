@@ -3,6 +3,7 @@ package cluster
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -118,7 +119,15 @@ func (h *Host) propose(p *proposal, dirty map[uint64]*group) {
 		p.errc <- ErrNoGroup
 		return
 	}
-	if err := g.rn.Propose(p.data); err != nil {
+	var err error
+	if p.cc != nil {
+		if err = g.rn.ProposeConfChange(*p.cc); err == nil {
+			g.confPending = true
+		}
+	} else {
+		err = g.rn.Propose(p.data)
+	}
+	if err != nil {
 		p.errc <- fmt.Errorf("group %d: %w", p.gid, err)
 		return
 	}
@@ -216,6 +225,9 @@ func (h *Host) handleReady(dirty map[uint64]*group) error {
 					return fmt.Errorf("group %d: entry %d: %w", g.id, e.Index, err)
 				}
 				g.applied.Conf = *g.rn.ApplyConfChange(cc)
+				g.confPending = false
+				h.log.Info("raft: membership changed", "group", g.id, "voters", g.applied.Conf.Voters,
+					"learners", g.applied.Conf.Learners, "outgoing", g.applied.Conf.VotersOutgoing)
 			}
 			g.applied.Index = e.Index
 		}
@@ -272,6 +284,7 @@ func (h *Host) handleReady(dirty map[uint64]*group) error {
 			// never be answered; fail them so their callers can retry.
 			g.failInflightReads(fmt.Errorf("group %d: leader changed", g.id))
 			h.failProposals(g.id)
+			g.confPending = false
 		}
 		g.rn.Advance(rd)
 	}
@@ -346,12 +359,22 @@ func (h *Host) maybeCompact(b *pebble.Batch, g *group) error {
 func (h *Host) status() []GroupStatus {
 	out := make([]GroupStatus, 0, len(h.groups))
 	for _, g := range h.groups {
-		st := g.rn.BasicStatus()
-		out = append(out, GroupStatus{
+		st := g.rn.Status()
+		gs := GroupStatus{
 			ID: g.id, Leader: st.Lead, Term: st.Term, Applied: g.applied.Index,
 			Commit: st.Commit, Voters: append([]uint64(nil), g.applied.Conf.Voters...),
+			Learners: append([]uint64(nil), g.applied.Conf.Learners...),
+			Outgoing: append([]uint64(nil), g.applied.Conf.VotersOutgoing...),
 			IsLeader: st.RaftState == raft.StateLeader,
-		})
+		}
+		if gs.IsLeader {
+			gs.Matched = make(map[uint64]uint64, len(st.Progress))
+			for id, pr := range st.Progress {
+				gs.Matched[id] = pr.Match
+			}
+			gs.PendingConf = g.confPending
+		}
+		out = append(out, gs)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
@@ -373,16 +396,23 @@ func decodeConfChange(e pb.Entry) (pb.ConfChangeI, error) {
 // the preferred leaders of the groups an even spread over the nodes.
 func (h *Host) spreadLeaders() {
 	for _, g := range h.groups {
-		if g.preferred == 0 || g.preferred == h.cfg.NodeID {
+		preferred := g.preferred
+		for _, d := range h.desired(g.id) {
+			if slices.Contains(g.applied.Conf.Voters, d) {
+				preferred = d
+				break
+			}
+		}
+		if preferred == 0 || preferred == h.cfg.NodeID {
 			continue
 		}
 		st := g.rn.Status()
 		if st.RaftState != raft.StateLeader || st.LeadTransferee != raft.None {
 			continue
 		}
-		pr, ok := st.Progress[g.preferred]
+		pr, ok := st.Progress[preferred]
 		if ok && pr.RecentActive && pr.Match == g.store.lastIndex() && !pr.IsLearner {
-			g.rn.TransferLeader(g.preferred)
+			g.rn.TransferLeader(preferred)
 		}
 	}
 }

@@ -3,6 +3,8 @@ package meta
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/anode/anode/internal/cluster"
 )
 
 // Op is the kind of a metadata command.
@@ -21,6 +23,9 @@ const (
 	OpCompleteUpload Op = 8
 	OpAbortUpload    Op = 9
 	OpPutTags        Op = 10
+	OpSetMembers     Op = 11
+	OpAddNode        Op = 12
+	OpRemoveNode     Op = 13
 )
 
 func (o Op) String() string {
@@ -45,6 +50,12 @@ func (o Op) String() string {
 		return "AbortUpload"
 	case OpPutTags:
 		return "PutTags"
+	case OpSetMembers:
+		return "SetMembers"
+	case OpAddNode:
+		return "AddNode"
+	case OpRemoveNode:
+		return "RemoveNode"
 	}
 	return fmt.Sprintf("Op(%d)", uint8(o))
 }
@@ -85,6 +96,10 @@ type Command struct {
 	// PutTags: the tag set that replaces the version's (nil removes them),
 	// of the version named by VersionID ("" for the current one).
 	Tags map[string]string `json:"tags,omitempty"`
+
+	// SetMembers: the initial members; AddNode: the new node's address
+	// (Members[0].Addr); RemoveNode: the node's ID (Members[0].ID).
+	Members []cluster.Node `json:"members,omitempty"`
 }
 
 // encodingV1 is the first byte of every encoded command: the encoding

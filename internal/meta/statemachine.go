@@ -8,6 +8,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/anode/anode/internal/cluster"
 	"github.com/anode/anode/internal/s3err"
 )
 
@@ -19,6 +20,10 @@ type Result struct {
 	Version *Version // the version written, or the delete marker created
 	// Deleted is the version a DeleteObject removed for good, if any.
 	Deleted *Version
+	// Members is the membership after a membership command; Node is the
+	// node an AddNode added (or found).
+	Members []cluster.Node
+	Node    cluster.Node
 }
 
 // StateMachine applies metadata commands for one group. It implements
@@ -67,6 +72,8 @@ func (sm *StateMachine) apply(b *pebble.Batch, index uint64, cmd *Command) (*Res
 		return sm.abortUpload(b, cmd)
 	case OpPutTags:
 		return sm.putTags(b, cmd)
+	case OpSetMembers, OpAddNode, OpRemoveNode:
+		return sm.changeMembers(b, cmd)
 	}
 	return nil, fmt.Errorf("unknown op %d", cmd.Op)
 }

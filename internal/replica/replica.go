@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/anode/anode/internal/chunk"
@@ -31,7 +32,7 @@ type Chunks struct {
 	self    uint64
 	local   *chunk.Store
 	members *cluster.Membership
-	rf      int
+	rf      atomic.Int64
 	cluster string
 	client  *http.Client
 	log     *slog.Logger
@@ -56,13 +57,19 @@ func New(cfg Config) *Chunks {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Chunks{self: cfg.Self, local: cfg.Local, members: cfg.Members, rf: cfg.ReplicationFactor,
+	c := &Chunks{self: cfg.Self, local: cfg.Local, members: cfg.Members,
 		cluster: cfg.Cluster, client: cfg.Client, log: cfg.Logger}
+	c.rf.Store(int64(cfg.ReplicationFactor))
+	return c
 }
+
+// SetReplicationFactor changes how many copies new placements ask for
+// (the configured factor, capped by the cluster size, changes with it).
+func (c *Chunks) SetReplicationFactor(n int) { c.rf.Store(int64(n)) }
 
 // Targets returns the nodes that should hold chunk h, best first.
 func (c *Chunks) Targets(h chunk.Hash) []uint64 {
-	return cluster.Replicas(cluster.ChunkKey(h), c.members.IDs(), c.rf)
+	return cluster.Replicas(cluster.ChunkKey(h), c.members.IDs(), int(c.rf.Load()))
 }
 
 // quorum is how many replicas must take a write before it counts: a

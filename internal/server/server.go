@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -40,9 +41,11 @@ type Server struct {
 	meta    *meta.Store
 	objects *object.Service
 
-	members   *cluster.Membership
-	transport *cluster.HTTPTransport
-	replicas  *replica.Chunks
+	members     *cluster.Membership
+	bootMembers []cluster.Node // the initial members, when this node bootstrapped the cluster
+	reconcile   atomic.Pointer[cluster.ReconcileStats]
+	transport   *cluster.HTTPTransport
+	replicas    *replica.Chunks
 
 	s3Srv, adminSrv, clusterSrv *http.Server
 	s3Ln, adminLn, clusterLn    net.Listener
@@ -54,14 +57,11 @@ type Server struct {
 // New opens the node's storage and starts its raft groups. Call Serve to
 // start answering requests and Shutdown to stop.
 func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
-	if cfg.Cluster.Join != "" {
-		return nil, errors.New("cluster.join is not supported yet: start every node with the same cluster.initial_members")
-	}
-	nodes, err := clusterNodes(cfg)
+	initial, err := clusterNodes(cfg)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, stopGC: make(chan struct{}), members: cluster.NewMembership(nodes)}
+	s := &Server{cfg: cfg, log: log, stopGC: make(chan struct{})}
 	if err := os.MkdirAll(cfg.Storage.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
@@ -84,48 +84,60 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		db.Close()
 		return nil, fmt.Errorf("open chunk store: %w", err)
 	}
+	id, nodes, boot, err := resolveIdentity(context.Background(), &clusterSetup{
+		dataDir: cfg.Storage.DataDir, id: cfg.Node.ID, initial: initial, join: cfg.Cluster.Join,
+		addr: cfg.Node.GRPCAddr, name: cfg.Cluster.Name, groups: cfg.Cluster.PlacementGroups,
+	}, db)
+	if err != nil {
+		s.chunks.Close()
+		db.Close()
+		return nil, fmt.Errorf("cluster membership: %w", err)
+	}
+	cfg.Node.ID = id
+	s.members = cluster.NewMembership(nodes)
 	ids := s.members.IDs()
-	rf := min(cfg.Cluster.ReplicationFactor, len(ids))
 	peerClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute}}
-	var transport *cluster.HTTPTransport
-	if len(ids) > 1 {
-		transport = cluster.NewHTTPTransport(cfg.Node.ID, cfg.Cluster.Name, peerClient, log)
-		for _, n := range nodes {
-			if n.ID != cfg.Node.ID {
-				transport.SetPeer(n.ID, n.Addr)
-			}
+	s.transport = cluster.NewHTTPTransport(id, cfg.Cluster.Name, peerClient, log)
+	for _, n := range nodes {
+		if n.ID != id {
+			s.transport.SetPeer(n.ID, n.Addr)
 		}
 	}
-	hostCfg := cluster.Config{
-		NodeID: cfg.Node.ID, DB: db, TickInterval: cfg.Cluster.HeartbeatInterval(),
+	s.host = cluster.NewHost(cluster.Config{
+		NodeID: id, DB: db, TickInterval: cfg.Cluster.HeartbeatInterval(),
 		HeartbeatTicks: 1, ElectionTicks: cfg.Cluster.ElectionTicks(),
 		CompactAfter: cfg.Raft.SnapshotInterval, KeepEntries: cfg.Raft.CompactionThreshold,
-		NoSync: !cfg.Storage.SyncWrites, Logger: log,
-	}
-	if transport != nil {
-		hostCfg.Transport = transport
-	}
-	s.host = cluster.NewHost(hostCfg)
-	if transport != nil {
-		transport.SetHost(s.host)
-		s.transport = transport
-	}
+		NoSync: !cfg.Storage.SyncWrites, Logger: log, Transport: s.transport,
+	})
+	s.transport.SetHost(s.host)
+	s.host.SetPlacement(func(gid uint64) []uint64 {
+		return cluster.GroupVoters(gid, s.members.IDs(), s.replicationFactor())
+	})
 	// Every node holds every group: as a voter where placement puts one of
 	// the group's replicas, as a learner elsewhere. Learners make every
 	// node able to serve linearizable reads (ReadIndex through the leader)
-	// and give garbage collection a complete mark set locally.
+	// and give garbage collection a complete mark set locally. A joining
+	// node starts its groups empty; their leaders add it (see Reconcile).
 	for gid := uint64(0); gid <= uint64(cfg.Cluster.PlacementGroups); gid++ {
-		voters := cluster.GroupVoters(gid, ids, rf)
-		if err := s.host.AddGroup(gid, voters, without(ids, voters), meta.NewStateMachine(gid)); err != nil {
+		var voters, learners []uint64
+		if boot {
+			voters = cluster.GroupVoters(gid, ids, s.replicationFactor())
+			learners = without(ids, voters)
+		}
+		if err := s.host.AddGroup(gid, voters, learners, meta.NewStateMachine(gid)); err != nil {
 			s.chunks.Close()
 			db.Close()
 			return nil, err
 		}
 	}
+	if boot {
+		s.bootMembers = nodes
+	}
 	s.replicas = replica.New(replica.Config{
-		Self: cfg.Node.ID, Local: s.chunks, Members: s.members, ReplicationFactor: rf,
+		Self: id, Local: s.chunks, Members: s.members, ReplicationFactor: s.replicationFactor(),
 		Cluster: cfg.Cluster.Name, Client: peerClient, Logger: log,
 	})
+	s.meta = meta.NewStore(s.host, db, cfg.Cluster.PlacementGroups)
 	s.clusterLn, err = net.Listen("tcp", cfg.Node.GRPCAddr)
 	if err != nil {
 		s.chunks.Close()
@@ -135,10 +147,10 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/raft", s.host.Handler(cfg.Cluster.Name, 1<<30))
 	mux.Handle("/chunks/", replica.Handler(s.chunks, cfg.Cluster.Name, int64(cfg.Storage.ChunkSize)))
+	mux.HandleFunc("/join", s.joinHandler)
 	s.clusterSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go s.clusterSrv.Serve(s.clusterLn)
 	s.host.Start()
-	s.meta = meta.NewStore(s.host, db, cfg.Cluster.PlacementGroups)
 	s.objects = object.New(object.Config{
 		Meta: s.meta, Chunks: s.replicas, ChunkSize: int(cfg.Storage.ChunkSize),
 		InlineThreshold: int64(cfg.Storage.InlineThreshold), GCGrace: cfg.Storage.GCGrace(),
@@ -202,8 +214,10 @@ func (s *Server) Serve() error {
 	s.adminSrv = &http.Server{
 		Handler: admin.NewHandler(admin.Config{
 			Ready: s.ready, Status: s.host.Status, NodeID: s.cfg.Node.ID, Name: s.cfg.Node.Name,
-			Nodes: s.members.Nodes,
-			Pprof: s.cfg.Metrics.EnablePprof,
+			Nodes:      s.members.Nodes,
+			Reconcile:  func() *cluster.ReconcileStats { return s.reconcile.Load() },
+			RemoveNode: s.removeNodeHandler,
+			Pprof:      s.cfg.Metrics.EnablePprof,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
@@ -219,8 +233,9 @@ func (s *Server) Serve() error {
 			}
 		}()
 	}
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.runGC()
+	go s.runMembership(s.bootMembers)
 	s.log.Info("anode serving", "s3", s.s3Ln.Addr().String(), "admin", s.adminLn.Addr().String(),
 		"data_dir", s.cfg.Storage.DataDir, "node_id", s.cfg.Node.ID, "placement_groups", s.cfg.Cluster.PlacementGroups)
 	return nil
@@ -279,16 +294,20 @@ func (s *Server) runGC() {
 		case <-s.stopGC:
 			return
 		case <-t.C:
-			if _, err := s.CollectGarbage(context.Background()); err != nil {
+			// Each pass is bounded: a node cut off from its groups must not
+			// block here (nor its shutdown) waiting for read barriers.
+			ctx, cancel := s.passContext(time.Minute)
+			if _, err := s.CollectGarbage(ctx); err != nil {
 				s.log.Warn("garbage collection", "err", err)
 			}
-			s.Repair(context.Background())
+			s.Repair(ctx)
 			if time.Since(lastStaleCheck) > time.Hour {
 				lastStaleCheck = time.Now()
-				if _, err := s.objects.AbortStaleUploads(context.Background(), staleUploadAge); err != nil {
+				if _, err := s.objects.AbortStaleUploads(ctx, staleUploadAge); err != nil {
 					s.log.Warn("aborting stale multipart uploads", "err", err)
 				}
 			}
+			cancel()
 		}
 	}
 }
@@ -300,6 +319,20 @@ func (s *Server) CollectGarbage(ctx context.Context) (chunk.SweepStats, error) {
 		s.log.Info("garbage collection", "deleted_chunks", st.Deleted, "freed_bytes", st.DeletedBytes)
 	}
 	return st, err
+}
+
+// passContext returns a context for one background pass: it ends after d
+// or when the server shuts down.
+func (s *Server) passContext(d time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	go func() {
+		select {
+		case <-s.stopGC:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
 }
 
 // Repair fetches the chunks this node should hold and lacks (after a disk
@@ -330,9 +363,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		errs = append(errs, s.clusterSrv.Close())
 	}
 	s.host.Stop()
-	if s.transport != nil {
-		s.transport.Close()
-	}
+	s.transport.Close()
 	errs = append(errs, s.chunks.Close(), s.db.Close())
 	return errors.Join(errs...)
 }

@@ -19,13 +19,14 @@ type Cluster struct {
 	Nodes   []*Process
 	Dirs    []string
 	extra   []string
+	initial int // how many nodes bootstrapped the cluster
 }
 
 // StartCluster starts n nodes that form a new cluster, and waits until
 // every node is ready. extra flags go to every node.
 func StartCluster(t testing.TB, n int, extra ...string) *Cluster {
 	t.Helper()
-	c := &Cluster{bin: BuildAnode(t), extra: extra}
+	c := &Cluster{bin: BuildAnode(t), extra: extra, initial: n}
 	a, b := 1+rand.IntN(250), 1+rand.IntN(250)
 	base := t.TempDir()
 	for i := 0; i < n; i++ {
@@ -52,10 +53,27 @@ func StartCluster(t testing.TB, n int, extra ...string) *Cluster {
 }
 
 func (c *Cluster) args(i int) []string {
+	if i >= c.initial {
+		// A node that joined: it finds its ID in its data directory.
+		return append([]string{"--node-name", fmt.Sprintf("anode-%d", i+1),
+			"--grpc-addr", c.Members[i], "--join", c.Members[0]}, c.extra...)
+	}
 	return append([]string{
 		"--node-id", fmt.Sprint(i + 1), "--node-name", fmt.Sprintf("anode-%d", i+1),
-		"--grpc-addr", c.Members[i], "--initial-members", strings.Join(c.Members, ","),
+		"--grpc-addr", c.Members[i], "--initial-members", strings.Join(c.Members[:c.initial], ","),
 	}, c.extra...)
+}
+
+// Join starts one more node that joins the running cluster through node 1,
+// and waits until it is ready. It returns the node's index.
+func (c *Cluster) Join(t testing.TB) int {
+	t.Helper()
+	i := len(c.Nodes)
+	host := c.Members[0][:strings.LastIndex(c.Members[0], ".")]
+	c.Members = append(c.Members, fmt.Sprintf("%s.%d:9090", host, i+1))
+	c.Dirs = append(c.Dirs, filepath.Join(filepath.Dir(c.Dirs[0]), fmt.Sprintf("node%d", i+1)))
+	c.Nodes = append(c.Nodes, StartProcess(t, c.bin, c.Dirs[i], c.args(i)...))
+	return i
 }
 
 // Restart starts node i (0-based) again on its data directory, after it

@@ -6,6 +6,7 @@ package cluster
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -297,5 +298,137 @@ func TestFiveNodes(t *testing.T) {
 	}
 	if total == 0 {
 		t.Fatal("no chunks on the live nodes")
+	}
+}
+
+// clusterStatus is the part of /cluster/status the membership test reads.
+type clusterStatus struct {
+	Nodes []struct {
+		ID uint64 `json:"id"`
+	} `json:"nodes"`
+	Groups []struct {
+		ID       uint64   `json:"id"`
+		Leader   uint64   `json:"leader"`
+		Voters   []uint64 `json:"voters"`
+		Learners []uint64 `json:"learners"`
+	} `json:"groups"`
+	Placement struct {
+		Groups  int `json:"groups"`
+		Settled int `json:"settled"`
+	} `json:"placement"`
+}
+
+func status(t *testing.T, p *testutil.Process) clusterStatus {
+	t.Helper()
+	resp, err := http.Get(p.AdminURL + "/cluster/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st clusterStatus
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// settled waits until every node reports n members and every group on it
+// at its placement.
+func settled(t *testing.T, nodes []*testutil.Process, n int) {
+	t.Helper()
+	eventually(t, 90*time.Second, "placement settles", func() error {
+		for _, p := range nodes {
+			st := status(t, p)
+			if len(st.Nodes) != n || st.Placement.Groups == 0 || st.Placement.Settled != st.Placement.Groups {
+				return fmt.Errorf("node %s: %d members, %d of %d groups settled",
+					p.AdminURL, len(st.Nodes), st.Placement.Settled, st.Placement.Groups)
+			}
+		}
+		return nil
+	})
+}
+
+// TestAddAndRemoveNode grows a 3-node cluster to 4 under load and shrinks it
+// back: groups move their voters to the new placement, chunks follow, and
+// every object stays readable through every node.
+func TestAddAndRemoveNode(t *testing.T) {
+	cl := testutil.StartCluster(t, 3, "--placement-groups", "16", "--set", "storage.gc_interval_secs=1")
+	c1 := testutil.S3Client(cl.Nodes[0].Endpoint)
+	createBucket(t, c1, "grow")
+	objects := map[string][]byte{}
+	for i := 0; i < 12; i++ {
+		key := fmt.Sprintf("before-%d", i)
+		objects[key] = randomBytes(uint64(i), 300<<10+i)
+		put(t, c1, "grow", key, objects[key])
+	}
+	// Writes keep going while the node joins.
+	stop := make(chan struct{})
+	done := make(chan map[string][]byte)
+	go func() {
+		written := map[string][]byte{}
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				done <- written
+				return
+			default:
+			}
+			key, data := fmt.Sprintf("during-%d", i), randomBytes(uint64(1000+i), 50<<10)
+			if _, err := c1.PutObject(context.Background(), &s3.PutObjectInput{
+				Bucket: aws.String("grow"), Key: aws.String(key), Body: bytes.NewReader(data)}); err == nil {
+				written[key] = data
+			}
+		}
+	}()
+	i4 := cl.Join(t)
+	settled(t, cl.Nodes, 4)
+	close(stop)
+	for k, v := range <-done {
+		objects[k] = v
+	}
+	st := status(t, cl.Nodes[i4])
+	votes := 0
+	for _, g := range st.Groups {
+		for _, v := range g.Voters {
+			if v == 4 {
+				votes++
+			}
+		}
+	}
+	if votes == 0 {
+		t.Fatalf("node 4 joined but votes in no group: %+v", st.Groups)
+	}
+	c4 := testutil.S3Client(cl.Nodes[i4].Endpoint)
+	for key, data := range objects {
+		mustGet(t, c4, "grow", key, data)
+	}
+	// Remove node 1 (it bootstrapped the cluster and led groups).
+	resp, err := http.Post(cl.Nodes[1].AdminURL+"/cluster/remove-node?id=1", "", nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("remove node 1: %v %v", err, resp)
+	}
+	settled(t, cl.Nodes[1:], 3)
+	// Give the scrubbers a pass so chunks placed on node 1 have copies on
+	// their new nodes, then stop node 1 for good.
+	eventually(t, 60*time.Second, "chunks re-replicated", func() error {
+		for _, p := range cl.Nodes[1:] {
+			if metric(t, p, "anode_chunk_repair_failures_total") > 0 {
+				return fmt.Errorf("repair failures on %s", p.AdminURL)
+			}
+		}
+		return nil
+	})
+	cl.Nodes[0].Stop(t)
+	for _, p := range cl.Nodes[1:] {
+		c := testutil.S3Client(p.Endpoint)
+		for key, data := range objects {
+			eventually(t, 15*time.Second, "get "+key, func() error {
+				got, err := get(c, "grow", key)
+				if err == nil && !bytes.Equal(got, data) {
+					t.Fatalf("%s differs", key)
+				}
+				return err
+			})
+		}
 	}
 }
