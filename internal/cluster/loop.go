@@ -156,6 +156,11 @@ func (h *Host) step(msgs []GroupMessage, dirty map[uint64]*group) {
 		if !ok {
 			continue
 		}
+		if msgs[i].Msg.To != h.cfg.NodeID {
+			// Meant for a node that had this address before (a replaced
+			// node): stepping it would make us act as that node.
+			continue
+		}
 		if err := g.rn.Step(msgs[i].Msg); err != nil {
 			h.log.Debug("raft: step", "group", g.id, "err", err)
 		}

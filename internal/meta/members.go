@@ -17,6 +17,9 @@ const kindMembers = 'n'
 
 func membersKey() []byte { return groupPrefix(SystemGroup, kindMembers) }
 
+// lastIDKey holds the highest node ID ever given out.
+func lastIDKey() []byte { return append(groupPrefix(SystemGroup, kindMembers), 'N') }
+
 // changeMembers applies SetMembers (the initial members, written once by
 // whichever node proposes it first), AddNode (a joining node gets the next
 // free ID; an address already present keeps its ID) and RemoveNode.
@@ -24,6 +27,19 @@ func (sm *StateMachine) changeMembers(b *pebble.Batch, cmd *Command) (*Result, e
 	var cur []cluster.Node
 	found, err := getJSON(b, membersKey(), &cur)
 	if err != nil {
+		return nil, err
+	}
+	// IDs are never reused: raft must not mistake a new node for a removed
+	// one that had the same ID (and acknowledged entries). lastID is the
+	// highest ID ever a member.
+	var lastID uint64
+	if _, err := getJSON(b, lastIDKey(), &lastID); err != nil {
+		return nil, err
+	}
+	for _, n := range cur {
+		lastID = max(lastID, n.ID)
+	}
+	if err := setJSON(b, lastIDKey(), lastID); err != nil {
 		return nil, err
 	}
 	switch cmd.Op {
@@ -41,16 +57,18 @@ func (sm *StateMachine) changeMembers(b *pebble.Batch, cmd *Command) (*Result, e
 		if len(cmd.Members) != 1 || cmd.Members[0].Addr == "" {
 			return &Result{Err: s3err.InvalidArgument.WithMessage("AddNode needs one address")}, nil
 		}
-		var next uint64 = 1
+		next := lastID + 1
 		for _, n := range cur {
 			if n.Addr == cmd.Members[0].Addr {
 				return &Result{Members: cur, Node: n}, nil
 			}
-			next = max(next, n.ID+1)
 		}
 		node := cluster.Node{ID: next, Addr: cmd.Members[0].Addr}
 		cur = append(cur, node)
 		if err := setJSON(b, membersKey(), cur); err != nil {
+			return nil, err
+		}
+		if err := setJSON(b, lastIDKey(), next); err != nil {
 			return nil, err
 		}
 		return &Result{Members: cur, Node: node}, nil

@@ -18,6 +18,7 @@ import (
 
 	"github.com/anode/anode/internal/cluster"
 	"github.com/anode/anode/internal/meta"
+	"github.com/anode/anode/internal/s3err"
 )
 
 // identity is what a node records about itself in its data directory: the
@@ -198,7 +199,7 @@ func (s *Server) removeNodeHandler(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	res, err := s.meta.ChangeMembers(ctx, meta.OpRemoveNode, []cluster.Node{{ID: id}})
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		http.Error(w, err.Error(), s3err.As(err).Status)
 		return
 	}
 	s.log.Info("node removed", "id", id)

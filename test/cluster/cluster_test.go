@@ -403,10 +403,7 @@ func TestAddAndRemoveNode(t *testing.T) {
 		mustGet(t, c4, "grow", key, data)
 	}
 	// Remove node 1 (it bootstrapped the cluster and led groups).
-	resp, err := http.Post(cl.Nodes[1].AdminURL+"/cluster/remove-node?id=1", "", nil)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("remove node 1: %v %v", err, resp)
-	}
+	removeNode(t, cl.Nodes[1], 1)
 	settled(t, cl.Nodes[1:], 3)
 	// Give the scrubbers a pass so chunks placed on node 1 have copies on
 	// their new nodes, then stop node 1 for good.
@@ -431,4 +428,72 @@ func TestAddAndRemoveNode(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestReplaceWipedNode loses a node's whole data directory. Raft will not
+// take the node back under its old ID (it forgot entries it acknowledged),
+// so it is replaced: removed from the membership, then started again empty
+// with --join, which gives it a new ID. Raft snapshots bring its metadata
+// back and the scrubber brings every chunk back to three copies.
+func TestReplaceWipedNode(t *testing.T) {
+	cl := testutil.StartCluster(t, 3, "--placement-groups", "16", "--set", "storage.gc_interval_secs=1")
+	c1 := testutil.S3Client(cl.Nodes[0].Endpoint)
+	createBucket(t, c1, "replace")
+	objects := map[string][]byte{}
+	for i := 0; i < 6; i++ {
+		key := fmt.Sprintf("o%d", i)
+		objects[key] = randomBytes(uint64(50+i), 1<<20+i)
+		put(t, c1, "replace", key, objects[key])
+	}
+	want := metric(t, cl.Nodes[0], "anode_chunks")
+	cl.Nodes[2].Kill()
+	if err := os.RemoveAll(cl.Dirs[2]); err != nil {
+		t.Fatal(err)
+	}
+	removeNode(t, cl.Nodes[0], 3)
+	p := testutil.StartProcess(t, cl.Bin(), cl.Dirs[2], "--grpc-addr", cl.Members[2], "--join", cl.Members[0],
+		"--placement-groups", "16", "--set", "storage.gc_interval_secs=1")
+	live := []*testutil.Process{cl.Nodes[0], cl.Nodes[1], p}
+	settled(t, live, 3)
+	if id := status(t, p).Nodes; len(id) != 3 {
+		t.Fatalf("members after replacement: %+v", id)
+	}
+	eventually(t, 60*time.Second, "chunks back to three copies", func() error {
+		for _, n := range live {
+			if got := metric(t, n, "anode_chunks"); got < want {
+				return fmt.Errorf("%s holds %.0f chunks, want %.0f", n.AdminURL, got, want)
+			}
+		}
+		return nil
+	})
+	// The replacement serves everything from its own copies: stop another node.
+	cl.Nodes[0].Kill()
+	c := testutil.S3Client(p.Endpoint)
+	for key, data := range objects {
+		eventually(t, 15*time.Second, "get "+key, func() error {
+			got, err := get(c, "replace", key)
+			if err == nil && !bytes.Equal(got, data) {
+				t.Fatalf("%s differs", key)
+			}
+			return err
+		})
+	}
+}
+
+// removeNode removes node id through p's admin API, retrying while the
+// system group elects a leader.
+func removeNode(t *testing.T, p *testutil.Process, id int) {
+	t.Helper()
+	eventually(t, 15*time.Second, fmt.Sprintf("remove node %d", id), func() error {
+		resp, err := http.Post(fmt.Sprintf("%s/cluster/remove-node?id=%d", p.AdminURL, id), "", nil)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s: %s", resp.Status, body)
+		}
+		return nil
+	})
 }

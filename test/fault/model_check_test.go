@@ -1,0 +1,147 @@
+package fault
+
+import (
+	"math"
+	"testing"
+
+	"github.com/anishathalye/porcupine"
+)
+
+// The checks of the suite, on small hand-made histories whose verdict is
+// known: they must catch what they are meant to catch.
+
+func put(client int, key, value string, call, ret int64) Op {
+	return Op{Client: client, Key: key, Put: true, Value: value, Call: call, Return: ret}
+}
+
+func unknownPut(client int, key, value string, call, ret int64) Op {
+	o := put(client, key, value, call, ret)
+	o.Outcome, o.Err = Unknown, "timeout"
+	return o
+}
+
+func read(client int, key, value string, call, ret int64) Op {
+	return Op{Client: client, Key: key, Value: value, Call: call, Return: ret}
+}
+
+func TestRegisterModel(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ops  []Op
+		want porcupine.CheckResult
+	}{
+		{"sequential", []Op{
+			read(0, "k", "", 0, 1), put(0, "k", "a", 2, 3), read(1, "k", "a", 4, 5),
+		}, porcupine.Ok},
+		{"concurrent read sees either value", []Op{
+			put(0, "k", "a", 0, 10), put(0, "k", "b", 20, 30), read(1, "k", "a", 15, 25),
+		}, porcupine.Ok},
+		{"stale read", []Op{
+			put(0, "k", "a", 0, 10), put(0, "k", "b", 20, 30), read(1, "k", "a", 40, 50),
+		}, porcupine.Illegal},
+		{"read of a value never written", []Op{
+			put(0, "k", "a", 0, 10), read(1, "k", "x", 40, 50),
+		}, porcupine.Illegal},
+		{"unknown write takes effect long after its client gave up", []Op{
+			put(0, "k", "a", 0, 10), unknownPut(1, "k", "b", 5, 8), read(2, "k", "a", 20, 30), read(2, "k", "b", 100, 110),
+		}, porcupine.Ok},
+		{"unknown write seen, then unseen", []Op{
+			put(0, "k", "a", 0, 10), unknownPut(1, "k", "b", 20, 25), read(2, "k", "b", 30, 40), read(2, "k", "a", 50, 60),
+		}, porcupine.Illegal},
+		{"unknown write seen before its call", []Op{
+			read(0, "k", "b", 0, 10), unknownPut(1, "k", "b", 20, 25),
+		}, porcupine.Illegal},
+		{"keys are independent", []Op{
+			put(0, "k", "a", 0, 10), put(1, "j", "b", 0, 10), read(2, "k", "a", 20, 30), read(2, "j", "b", 20, 30),
+		}, porcupine.Ok},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := porcupine.CheckOperationsTimeout(registerModel, porcupineHistory(tc.ops), 10e9)
+			if got != tc.want {
+				t.Fatalf("porcupine says %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPorcupineHistory(t *testing.T) {
+	failedRead := read(3, "k", "", 1, 2)
+	failedRead.Outcome = Unknown
+	ops := []Op{
+		put(0, "k", "a", 0, 10),
+		unknownPut(1, "k", "seen", 5, 8),
+		unknownPut(2, "k", "unseen", 5, 8),
+		failedRead,
+		read(4, "k", "seen", 20, 30),
+	}
+	h := porcupineHistory(ops)
+	if len(h) != 3 {
+		t.Fatalf("history has %d operations, want 3 (an unseen unknown write and a failed read are left out): %v", len(h), h)
+	}
+	if in := h[1].Input.(registerInput); in.value != "seen" || h[1].Return != math.MaxInt64 {
+		t.Fatalf("unknown write recorded as %+v returning at %d, want it to return at +infinity", in, h[1].Return)
+	}
+}
+
+func TestLostWrites(t *testing.T) {
+	ops := []Op{
+		put(0, "k", "a", 0, 10),
+		put(0, "k", "b", 20, 30),
+		unknownPut(1, "k", "c", 25, 28),
+		put(2, "j", "x", 0, 10),
+	}
+	for _, tc := range []struct {
+		final map[string]string
+		lost  int
+	}{
+		{map[string]string{"k": "b", "j": "x"}, 0},
+		{map[string]string{"k": "c", "j": "x"}, 0}, // c may follow b
+		{map[string]string{"k": "a", "j": "x"}, 1}, // b is lost
+		{map[string]string{"k": "b", "j": ""}, 1},  // x is lost
+		{map[string]string{"k": "z", "j": "x"}, 2}, // nobody wrote z
+	} {
+		if got := lostWrites(ops, tc.final); len(got) != tc.lost {
+			t.Errorf("final %v: %d lost writes %q, want %d", tc.final, len(got), got, tc.lost)
+		}
+	}
+}
+
+func TestMinorityAcks(t *testing.T) {
+	faults := []fault{{kind: "partition", node: 1, start: 100, end: 200}, {kind: "pause", node: 0, start: 300, end: 400}}
+	acked := put(0, "k", "a", 110, 150)
+	acked.Node = 1
+	late := put(0, "k", "b", 150, 250) // acknowledged after the partition healed
+	late.Node = 1
+	other := put(0, "k", "c", 110, 150) // through the majority side
+	other.Node = 2
+	paused := put(0, "k", "d", 310, 350)
+	got := minorityAcks([]Op{acked, late, other, paused}, faults)
+	if len(got) != 1 || got[0].Value != "a" {
+		t.Fatalf("minority acknowledgements %v, want just put(k, a)", got)
+	}
+}
+
+func TestStaleReads(t *testing.T) {
+	ops := []Op{
+		put(0, "k", "a", 0, 10),
+		put(0, "k", "b", 20, 30),
+		read(1, "k", "a", 15, 25), // concurrent with b: fine
+		read(1, "k", "a", 40, 50), // after b: stale
+		read(1, "k", "", 40, 50),  // absent after a and b: stale
+		read(1, "k", "b", 40, 50),
+	}
+	if got := staleReads(ops); len(got) != 2 {
+		t.Fatalf("stale reads %q, want the two reads at 40 of a and of absent", got)
+	}
+}
+
+func TestProcAddr(t *testing.T) {
+	for in, want := range map[string]string{"0100007F:2382": "127.0.0.1:9090", "030C2F7F:A1B2": "127.47.12.3:41394"} {
+		if got, err := procAddr(in); err != nil || got != want {
+			t.Errorf("procAddr(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := procAddr("zz"); err == nil {
+		t.Errorf("procAddr accepts zz")
+	}
+}
