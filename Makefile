@@ -6,7 +6,7 @@ BIN := bin/anode
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build run test test-short fuzz clean
+.PHONY: build run test test-short fault docker clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/anode
@@ -20,6 +20,14 @@ test:
 
 test-short:
 	$(GO) test -count=1 -short ./internal/...
+
+# The fault suite alone, with its summary line (needs root and iptables).
+fault:
+	$(GO) test -count=1 -v -run TestFaults ./test/fault/
+
+# A FROM scratch image around the static binary (deploy/docker).
+docker:
+	deploy/docker/build.sh
 
 clean:
 	rm -rf bin
