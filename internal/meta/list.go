@@ -38,33 +38,15 @@ func (s *Store) List(ctx context.Context, bucket, prefix, delimiter, after strin
 	}
 	snap := s.db.NewSnapshot()
 	defer snap.Close()
-	m := &mergeIter{}
-	defer m.close()
 	start := prefix
 	if after >= start {
-		start = after + "\x00"
-		// A listing that stopped at a common prefix resumes after every
-		// key that rolls up into it.
-		if delimiter != "" && strings.HasPrefix(after, prefix) {
-			if i := strings.Index(after[len(prefix):], delimiter); i >= 0 {
-				start = prefixEndString(after[:len(prefix)+i+len(delimiter)])
-			}
-		}
+		start = resumeAfter(prefix, delimiter, after)
 	}
-	for g := 1; g <= s.groups; g++ {
-		base := bucketObjectsPrefix(uint64(g), kindCurrent, bucket)
-		lo := append(append([]byte(nil), base...), prefix...)
-		it, err := snap.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
-		if err != nil {
-			return nil, err
-		}
-		c := &cursor{it: it, prefix: base}
-		m.cursors = append(m.cursors, c)
-		if c.seek([]byte(start)) {
-			m.h = append(m.h, c)
-		}
+	m, err := s.mergeCurrent(snap, bucket, prefix, start)
+	if err != nil {
+		return nil, err
 	}
-	heap.Init(&m.h)
+	defer m.close()
 
 	page := &ListPage{}
 	count := 0
@@ -113,6 +95,40 @@ func (s *Store) List(ctx context.Context, bucket, prefix, delimiter, after strin
 		}
 	}
 	return page, nil
+}
+
+// resumeAfter returns where a listing continues after the key or common
+// prefix `after`: just past it, or, when it rolls up into a common prefix,
+// past every key under that prefix.
+func resumeAfter(prefix, delimiter, after string) string {
+	if delimiter != "" && strings.HasPrefix(after, prefix) {
+		if i := strings.Index(after[len(prefix):], delimiter); i >= 0 {
+			return prefixEndString(after[:len(prefix)+i+len(delimiter)])
+		}
+	}
+	return after + "\x00"
+}
+
+// mergeCurrent opens one cursor per placement group over the current keys
+// of a bucket under prefix, positioned at start, merged in key order.
+func (s *Store) mergeCurrent(snap *pebble.Snapshot, bucket, prefix, start string) (*mergeIter, error) {
+	m := &mergeIter{}
+	for g := 1; g <= s.groups; g++ {
+		base := bucketObjectsPrefix(uint64(g), kindCurrent, bucket)
+		lo := append(append([]byte(nil), base...), prefix...)
+		it, err := snap.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
+		if err != nil {
+			m.close()
+			return nil, err
+		}
+		c := &cursor{it: it, prefix: base}
+		m.cursors = append(m.cursors, c)
+		if c.seek([]byte(start)) {
+			m.h = append(m.h, c)
+		}
+	}
+	heap.Init(&m.h)
+	return m, nil
 }
 
 // listVersion decodes a Version without its inline data, which a listing

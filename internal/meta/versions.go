@@ -50,35 +50,19 @@ func (s *Store) ListVersions(ctx context.Context, bucket, prefix, delimiter, key
 	}
 	snap := s.db.NewSnapshot()
 	defer snap.Close()
-	m := &mergeIter{}
-	defer m.close()
 	start, skipKey := prefix, ""
 	if keyMarker != "" && keyMarker >= prefix {
 		if versionIDMarker != "" {
 			start, skipKey = keyMarker, keyMarker
 		} else {
-			start = keyMarker + "\x00"
-			if delimiter != "" && strings.HasPrefix(keyMarker, prefix) {
-				if i := strings.Index(keyMarker[len(prefix):], delimiter); i >= 0 {
-					start = prefixEndString(keyMarker[:len(prefix)+i+len(delimiter)])
-				}
-			}
+			start = resumeAfter(prefix, delimiter, keyMarker)
 		}
 	}
-	for g := 1; g <= s.groups; g++ {
-		base := bucketObjectsPrefix(uint64(g), kindCurrent, bucket)
-		lo := append(append([]byte(nil), base...), prefix...)
-		it, err := snap.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
-		if err != nil {
-			return nil, err
-		}
-		c := &cursor{it: it, prefix: base}
-		m.cursors = append(m.cursors, c)
-		if c.seek([]byte(start)) {
-			m.h = append(m.h, c)
-		}
+	m, err := s.mergeCurrent(snap, bucket, prefix, start)
+	if err != nil {
+		return nil, err
 	}
-	heap.Init(&m.h)
+	defer m.close()
 
 	page := &VersionPage{}
 	count := 0

@@ -13,8 +13,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -189,28 +187,9 @@ func TestCatchUpBySnapshot(t *testing.T) {
 	}
 }
 
-// metric reads an unlabelled metric (or the sum of a labelled one) from a
-// node's admin endpoint.
+// metric reads a metric from a node's admin endpoint.
 func metric(t *testing.T, p *testutil.Process, name string) float64 {
-	t.Helper()
-	resp, err := http.Get(p.AdminURL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	total := 0.0
-	for _, line := range strings.Split(string(body), "\n") {
-		f := strings.Fields(line)
-		if len(f) == 2 && (f[0] == name || strings.HasPrefix(f[0], name+"{")) {
-			v, err := strconv.ParseFloat(f[1], 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			total += v
-		}
-	}
-	return total
+	return testutil.Metric(t, p.AdminURL, name)
 }
 
 // TestRepairAfterWipe wipes a node's chunk store (its disk of object data)

@@ -4,14 +4,10 @@
 package storage
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,35 +18,12 @@ import (
 	"github.com/anode/anode/internal/testutil"
 )
 
-// metric reads one unlabelled gauge or counter from the admin endpoint.
-func metric(t *testing.T, adminURL, name string) float64 {
-	t.Helper()
-	resp, err := http.Get(adminURL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) == 2 && f[0] == name {
-			v, err := strconv.ParseFloat(f[1], 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return v
-		}
-	}
-	t.Fatalf("metric %s not found", name)
-	return 0
-}
-
 // TestDedupAcrossKeysAndBuckets writes the same 20 MiB under 10 keys in 2
 // buckets: the chunk store must hold it once. Deleting every key must then
 // free the space through garbage collection.
 func TestDedupAcrossKeysAndBuckets(t *testing.T) {
 	srv := testutil.Start(t, testutil.Options{Configure: func(c *config.Config) {
-		c.Storage.GCGraceSecs = 2
+		c.Storage.GCGraceSecs = 10 // writers must commit within half of it, even on a loaded machine
 		c.Storage.GCIntervalSecs = 1
 	}})
 	c := testutil.S3Client(srv.Endpoint)
@@ -76,8 +49,8 @@ func TestDedupAcrossKeysAndBuckets(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	logical := metric(t, srv.AdminURL, "anode_logical_bytes")
-	physical := metric(t, srv.AdminURL, "anode_chunk_bytes")
+	logical := testutil.Metric(t, srv.AdminURL, "anode_logical_bytes")
+	physical := testutil.Metric(t, srv.AdminURL, "anode_chunk_bytes")
 	t.Logf("logical %.0f bytes, physical %.0f bytes: dedup ratio %.1f", logical, physical, logical/physical)
 	if logical != 10*size {
 		t.Fatalf("logical bytes %.0f, want %d", logical, 10*size)
@@ -104,17 +77,17 @@ func TestDedupAcrossKeysAndBuckets(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sweeps := metric(t, srv.AdminURL, "anode_gc_sweeps_total")
-	waitFor(t, 30*time.Second, func() bool { return metric(t, srv.AdminURL, "anode_gc_sweeps_total") >= sweeps+2 })
-	if p := metric(t, srv.AdminURL, "anode_chunk_bytes"); p != size {
+	sweeps := testutil.Metric(t, srv.AdminURL, "anode_gc_sweeps_total")
+	waitFor(t, 60*time.Second, func() bool { return testutil.Metric(t, srv.AdminURL, "anode_gc_sweeps_total") >= sweeps+2 })
+	if p := testutil.Metric(t, srv.AdminURL, "anode_chunk_bytes"); p != size {
 		t.Fatalf("after deleting 9 copies physical bytes are %.0f, want %d", p, size)
 	}
 	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(buckets[0]), Key: aws.String("copy-0")}); err != nil {
 		t.Fatal(err)
 	}
-	// The grace period (2 s) must pass before the sweep may free the chunks.
-	waitFor(t, 30*time.Second, func() bool { return metric(t, srv.AdminURL, "anode_chunk_bytes") == 0 })
-	if l := metric(t, srv.AdminURL, "anode_logical_bytes"); l != 0 {
+	// The grace period (10 s) must pass before the sweep may free the chunks.
+	waitFor(t, 60*time.Second, func() bool { return testutil.Metric(t, srv.AdminURL, "anode_chunk_bytes") == 0 })
+	if l := testutil.Metric(t, srv.AdminURL, "anode_logical_bytes"); l != 0 {
 		t.Fatalf("logical bytes %.0f after deleting everything", l)
 	}
 }
