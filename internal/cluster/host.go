@@ -106,6 +106,7 @@ type group struct {
 	applied appliedState
 
 	preferred    uint64                    // the voter that should lead, to spread leadership
+	soleVoter    atomic.Bool               // this node is the group's only voter (see ReadBarrier)
 	confPending  bool                      // a membership change was proposed and is not applied yet
 	pendingReads []*readRequest            // waiting for a ReadIndex to be issued
 	inflight     map[uint64][]*readRequest // ReadIndex request ctx -> readers
@@ -218,6 +219,7 @@ func (h *Host) AddGroup(gid uint64, voters, learners []uint64, sm StateMachine) 
 		g.preferred = voters[0]
 	}
 	store.snapshot = func() (pb.Snapshot, error) { return h.snapshot(g) }
+	g.confChanged(h.cfg.NodeID)
 	h.groups[gid] = g
 	return nil
 }
@@ -310,7 +312,14 @@ func (h *Host) Propose(ctx context.Context, gid uint64, cmd []byte) (any, error)
 // committed in group gid before the call: reads of the group's state that
 // follow are linearizable. It uses raft's ReadIndex, which confirms with a
 // quorum of the group that the leader is still the leader.
+//
+// A group whose only voter is this node needs no round: nothing can commit
+// without this node, and a write is acknowledged only once this node has
+// applied it, so its applied state already holds every acknowledged write.
 func (h *Host) ReadBarrier(ctx context.Context, gid uint64) error {
+	if g, ok := h.groups[gid]; ok && g.soleVoter.Load() {
+		return nil
+	}
 	r := &readRequest{gid: gid, done: make(chan error, 1)}
 	select {
 	case h.readc <- r:
@@ -474,5 +483,27 @@ func (h *Host) failProposals(gid uint64) {
 			}
 			delete(h.waiters, id)
 		}
+	}
+}
+
+// confChanged runs whenever applied.Conf changes: the fast read path is
+// off until checkSoleVoter finds it safe again.
+func (g *group) confChanged(self uint64) { g.soleVoter.Store(false) }
+
+// checkSoleVoter turns the fast read path on once this node is the group's
+// only voter, leads it, and has applied everything committed: after a
+// restart, entries committed (and perhaps acknowledged) before the crash
+// are applied again first.
+func (g *group) checkSoleVoter(self uint64) {
+	if g.soleVoter.Load() {
+		return
+	}
+	c := g.applied.Conf
+	if len(c.Voters) != 1 || c.Voters[0] != self || len(c.VotersOutgoing) != 0 {
+		return
+	}
+	st := g.rn.BasicStatus()
+	if st.RaftState == raft.StateLeader && g.applied.Index >= st.Commit {
+		g.soleVoter.Store(true)
 	}
 }

@@ -90,6 +90,15 @@ func (h *Host) run() {
 		// Issue one ReadIndex per group for all the reads that arrived.
 		for _, g := range dirty {
 			if len(g.pendingReads) > 0 {
+				if g.rn.BasicStatus().Lead == raft.None {
+					// Raft drops a ReadIndex it cannot forward: answer now,
+					// and let the reader retry once a leader is elected.
+					for _, r := range g.pendingReads {
+						r.done <- fmt.Errorf("group %d: %w: no leader", g.id, ErrLeaderChanged)
+					}
+					g.pendingReads = nil
+					continue
+				}
 				id := h.nextID.Add(1)
 				g.inflight[id] = g.pendingReads
 				g.pendingReads = nil
@@ -230,6 +239,7 @@ func (h *Host) handleReady(dirty map[uint64]*group) error {
 					return fmt.Errorf("group %d: entry %d: %w", g.id, e.Index, err)
 				}
 				g.applied.Conf = *g.rn.ApplyConfChange(cc)
+				g.confChanged(h.cfg.NodeID)
 				g.confPending = false
 				h.log.Info("raft: membership changed", "group", g.id, "voters", g.applied.Conf.Voters,
 					"learners", g.applied.Conf.Learners, "outgoing", g.applied.Conf.VotersOutgoing)
@@ -287,11 +297,12 @@ func (h *Host) handleReady(dirty map[uint64]*group) error {
 			h.log.Debug("raft: leader changed", "group", g.id, "leader", g.lastLeader)
 			// Reads and proposals in flight through the old leader may
 			// never be answered; fail them so their callers can retry.
-			g.failInflightReads(fmt.Errorf("group %d: leader changed", g.id))
+			g.failInflightReads(fmt.Errorf("group %d: %w", g.id, ErrLeaderChanged))
 			h.failProposals(g.id)
 			g.confPending = false
 		}
 		g.rn.Advance(rd)
+		g.checkSoleVoter(h.cfg.NodeID)
 	}
 	return nil
 }

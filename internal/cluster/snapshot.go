@@ -22,6 +22,7 @@ func (h *Host) applySnapshot(b *pebble.Batch, g *group, snap pb.Snapshot) error 
 		return err
 	}
 	g.applied = appliedState{Index: snap.Metadata.Index, Conf: snap.Metadata.ConfState}
+	g.confChanged(h.cfg.NodeID)
 	h.log.Info("raft: installed snapshot", "group", g.id, "index", snap.Metadata.Index, "bytes", len(snap.Data))
 	return b.Set(groupKey(g.id, suffixApplied), g.applied.marshal(), nil)
 }

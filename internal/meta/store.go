@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -57,11 +58,32 @@ func unavailable(err error) error {
 	return fmt.Errorf("%w: %w", s3err.ServiceUnavailable.WithMessage("The cluster could not commit or confirm the request in time; retry."), err)
 }
 
+// barrierTimeout bounds how long a read waits for its group to confirm a
+// leader: a few elections' worth.
+const barrierTimeout = 10 * time.Second
+
+// barrier makes the following reads of group gid linearizable. A read
+// barrier cut short by a change of leader is simply tried again (reading
+// has no side effect) until ctx ends.
 func (s *Store) barrier(ctx context.Context, gid uint64) error {
-	if err := s.host.ReadBarrier(ctx, gid); err != nil {
-		return unavailable(fmt.Errorf("read barrier on group %d: %w", gid, err))
+	// Bounded even for a request without a deadline: a node cut off from
+	// its group's quorum answers 503 rather than hang.
+	ctx, cancel := context.WithTimeout(ctx, barrierTimeout)
+	defer cancel()
+	for backoff := 10 * time.Millisecond; ; backoff = min(2*backoff, 200*time.Millisecond) {
+		err := s.host.ReadBarrier(ctx, gid)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, cluster.ErrLeaderChanged) {
+			return unavailable(fmt.Errorf("read barrier on group %d: %w", gid, err))
+		}
+		select {
+		case <-ctx.Done():
+			return unavailable(fmt.Errorf("read barrier on group %d: %w", gid, err))
+		case <-time.After(backoff):
+		}
 	}
-	return nil
 }
 
 // Bucket returns a bucket's record (linearizable).
