@@ -293,13 +293,19 @@ func (h *Host) handleReady(dirty map[uint64]*group) error {
 		}
 		g.releaseReads()
 		if rd.SoftState != nil && rd.SoftState.Lead != g.lastLeader {
+			old := g.lastLeader
 			g.lastLeader = rd.SoftState.Lead
 			h.log.Debug("raft: leader changed", "group", g.id, "leader", g.lastLeader)
 			// Reads and proposals in flight through the old leader may
 			// never be answered; fail them so their callers can retry.
-			g.failInflightReads(fmt.Errorf("group %d: %w", g.id, ErrLeaderChanged))
-			h.failProposals(g.id)
-			g.confPending = false
+			// (With no leader before, raft dropped them at once: nothing
+			// can be in flight, and a proposal just made to the new
+			// leader must not be failed.)
+			if old != raft.None {
+				g.failInflightReads(fmt.Errorf("group %d: %w", g.id, ErrLeaderChanged))
+				h.failProposals(g.id)
+				g.confPending = false
+			}
 		}
 		g.rn.Advance(rd)
 		g.checkSoleVoter(h.cfg.NodeID)
