@@ -6,7 +6,7 @@ BIN := bin/anode
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build run test test-short fault docker clean
+.PHONY: build run test test-short fault docker bench clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/anode
@@ -27,6 +27,10 @@ test-short:
 # The fault suite alone, with its summary line (needs root and iptables).
 fault:
 	$(GO) test -count=1 -v -run TestFaults ./test/fault/
+
+# The S3 benchmarks of docs/benchmarks.md against a fresh one-node server.
+bench:
+	scripts/bench.sh
 
 # A FROM scratch image around the static binary (deploy/docker).
 docker:
