@@ -132,6 +132,12 @@ func (s *Service) parquetTailRange(bucket, key string, v *meta.Version, start, e
 	if b, ok := c.ReadRange(k, v.Size, start, end); ok {
 		return b, true
 	}
+	// The footer and the file's 8-byte trailer are in the metadata record
+	// already: a read inside them fills the cache without touching chunks.
+	if ft := footerTail(v); ft != nil && start >= v.Size-int64(len(ft)) {
+		c.Put(k, ft)
+		return parquet.TailRange(ft, v.Size, start, end)
+	}
 	tail, err := parquet.ReadTail(s.versionReaderAt(v), v.Size, n)
 	if err != nil {
 		s.log.Warn("parquet tail cache fill failed", "bucket", bucket, "key", key, "err", err)
@@ -206,4 +212,18 @@ func (r *versionReaderAt) ReadAt(p []byte, off int64) (int, error) {
 		return n, io.EOF
 	}
 	return n, nil
+}
+
+// footerTail returns the last bytes of a Parquet version that its footer
+// index holds verbatim: the footer, its length and "PAR1".
+func footerTail(v *meta.Version) []byte {
+	p := v.Parquet
+	if len(p) < 8 {
+		return nil
+	}
+	n := int64(binary.LittleEndian.Uint32(p[len(p)-8:])) + 8
+	if n > int64(len(p)) || n > v.Size {
+		return nil
+	}
+	return p[int64(len(p))-n:]
 }
