@@ -113,6 +113,8 @@ type Bucket struct {
 	Versioning string            `json:"versioning,omitempty"` // "", Enabled, Suspended
 	Tags       map[string]string `json:"tags,omitempty"`
 	CORS       []byte            `json:"cors,omitempty"` // the CORSConfiguration XML as given
+	// Rev counts the record's updates (see UpdateBucket).
+	Rev uint64 `json:"rev,omitempty"`
 }
 
 // Stats are a group's object count and logical bytes, kept by apply.

@@ -104,16 +104,30 @@ func (sm *StateMachine) deleteBucket(b *pebble.Batch, cmd *Command) (*Result, er
 	return &Result{}, b.Delete(bucketKey(cmd.Bucket), nil)
 }
 
+// updateBucket replaces a bucket's record if it is still the revision the
+// proposer read and edited (compare-and-set), so that two concurrent
+// changes of different settings cannot lose one: the loser gets
+// ErrBucketChanged and edits the new record again.
 func (sm *StateMachine) updateBucket(b *pebble.Batch, cmd *Command) (*Result, error) {
-	found, err := getJSON(b, bucketKey(cmd.Bucket), &Bucket{})
+	var cur Bucket
+	found, err := getJSON(b, bucketKey(cmd.Bucket), &cur)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
 		return &Result{Err: s3err.NoSuchBucket}, nil
 	}
-	return &Result{}, setJSON(b, bucketKey(cmd.Bucket), cmd.BucketRecord)
+	if cur.Rev != cmd.BucketRecord.Rev {
+		return &Result{Err: ErrBucketChanged}, nil
+	}
+	rec := *cmd.BucketRecord
+	rec.Rev++
+	return &Result{}, setJSON(b, bucketKey(cmd.Bucket), &rec)
 }
+
+// ErrBucketChanged refuses an UpdateBucket made from a stale read of the
+// bucket's record.
+var ErrBucketChanged = s3err.ConditionalRequestConflict.WithMessage("The bucket's configuration changed concurrently; retry.")
 
 // putObject makes cmd.Version the current version of the key. What happens
 // to the version it replaces depends on the bucket's versioning state:

@@ -2,6 +2,7 @@ package object
 
 import (
 	"context"
+	"errors"
 
 	"github.com/anode/anode/internal/meta"
 	"github.com/anode/anode/internal/s3err"
@@ -14,21 +15,25 @@ const (
 )
 
 // updateBucket changes a bucket's record through the system group: fn
-// edits a copy of the record as last read. Two concurrent updates of
-// different settings of one bucket can lose one of them (the last write
-// wins); bucket settings change rarely and by their owner.
+// edits a copy of the record as last read, and the update applies only if
+// the record has not changed since (compare-and-set on its revision);
+// otherwise it is read and edited again.
 func (s *Service) updateBucket(ctx context.Context, name string, fn func(*meta.Bucket) error) error {
-	b, err := s.meta.Bucket(ctx, name)
-	if err != nil {
-		return err
+	for attempt := 0; ; attempt++ {
+		b, err := s.meta.Bucket(ctx, name)
+		if err != nil {
+			return err
+		}
+		if err := fn(b); err != nil {
+			return err
+		}
+		_, err = s.meta.Propose(ctx, meta.SystemGroup, &meta.Command{
+			Op: meta.OpUpdateBucket, Time: s.now().UnixNano(), Bucket: name, BucketRecord: b,
+		})
+		if !errors.Is(err, meta.ErrBucketChanged) || attempt == 9 {
+			return err
+		}
 	}
-	if err := fn(b); err != nil {
-		return err
-	}
-	_, err = s.meta.Propose(ctx, meta.SystemGroup, &meta.Command{
-		Op: meta.OpUpdateBucket, Time: s.now().UnixNano(), Bucket: name, BucketRecord: b,
-	})
-	return err
 }
 
 // SetBucketVersioning sets a bucket's versioning to Enabled or Suspended.
