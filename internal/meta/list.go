@@ -83,16 +83,10 @@ func (s *Store) List(ctx context.Context, bucket, prefix, delimiter, after strin
 			page.Next = key
 			count++
 		}
-		if c.next() {
-			heap.Fix(&m.h, 0)
-		} else {
-			heap.Pop(&m.h)
-		}
+		m.advance()
 	}
-	for _, c := range m.cursors {
-		if err := c.it.Error(); err != nil {
-			return nil, err
-		}
+	if err := m.err(); err != nil {
+		return nil, err
 	}
 	return page, nil
 }
@@ -185,6 +179,25 @@ func (m *mergeIter) seekAll(k []byte) {
 	}
 	m.h = live
 	heap.Init(&m.h)
+}
+
+// advance moves the smallest cursor to its next key.
+func (m *mergeIter) advance() {
+	if m.h[0].next() {
+		heap.Fix(&m.h, 0)
+	} else {
+		heap.Pop(&m.h)
+	}
+}
+
+// err returns the first error of any cursor.
+func (m *mergeIter) err() error {
+	for _, c := range m.cursors {
+		if err := c.it.Error(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (m *mergeIter) close() {

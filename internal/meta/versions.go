@@ -1,7 +1,6 @@
 package meta
 
 import (
-	"container/heap"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -111,16 +110,10 @@ outer:
 			page.NextKey, page.NextVersionID = key, VersionIDOf(v)
 			count++
 		}
-		if c.next() {
-			heap.Fix(&m.h, 0)
-		} else {
-			heap.Pop(&m.h)
-		}
+		m.advance()
 	}
-	for _, c := range m.cursors {
-		if err := c.it.Error(); err != nil {
-			return nil, err
-		}
+	if err := m.err(); err != nil {
+		return nil, err
 	}
 	return page, nil
 }
