@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -423,6 +424,12 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 		}
 	}
 	u, stored, _, err := s.meta.Parts(ctx, in.Bucket, in.Key, in.UploadID, 0, meta.MaxParts)
+	if errors.Is(err, s3err.NoSuchUpload) {
+		// A retry of a completion that succeeded gets the same answer.
+		if v, cerr := s.meta.CompletedVersion(ctx, in.Bucket, in.Key, in.UploadID); cerr == nil {
+			return infoOf(in.Bucket, in.Key, v, true), nil
+		}
+	}
 	if err != nil {
 		return ObjectInfo{}, err
 	}

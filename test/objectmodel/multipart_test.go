@@ -147,8 +147,10 @@ func TestMultipartUploadRoundTrip(t *testing.T) {
 	// The upload is gone.
 	_, err = e.c.ListParts(e.ctx, &s3.ListPartsInput{Bucket: aws.String(b), Key: aws.String("big"), UploadId: aws.String(u.id)})
 	wantCode(t, err, "NoSuchUpload")
-	_, err = u.complete(parts)
-	wantCode(t, err, "NoSuchUpload")
+	// Completing it again answers the same success (see TestCompleteRetry).
+	if _, err := u.complete(parts); err != nil {
+		t.Fatalf("repeated completion: %v", err)
+	}
 }
 
 func TestMultipartErrors(t *testing.T) {
@@ -364,4 +366,29 @@ func TestConditionalComplete(t *testing.T) {
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: u2.parts}, IfMatch: aws.String(`"abc"`),
 	})
 	wantStatus(t, err, 404)
+}
+
+// TestCompleteRetry repeats a CompleteMultipartUpload that succeeded (as a
+// client does when the first answer was lost): S3 answers the same success.
+// Once the key holds another version, the upload is gone for good.
+func TestCompleteRetry(t *testing.T) {
+	e := newEnv(t)
+	b := e.bucket()
+	u := e.createUpload(b, "retried")
+	u.mustPart(1, randBytes(1, 5<<20))
+	u.mustPart(2, randBytes(2, 1000))
+	first, err := u.complete(u.parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := u.complete(u.parts)
+	if err != nil {
+		t.Fatalf("retried completion: %v", err)
+	}
+	if aws.ToString(again.ETag) != aws.ToString(first.ETag) {
+		t.Fatalf("retried completion ETag %s, first %s", aws.ToString(again.ETag), aws.ToString(first.ETag))
+	}
+	e.put(b, "retried", []byte("overwritten"))
+	_, err = u.complete(u.parts)
+	wantCode(t, err, "NoSuchUpload")
 }
