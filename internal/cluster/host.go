@@ -36,6 +36,9 @@ type StateMachine interface {
 type GroupMessage struct {
 	Group uint64
 	Msg   pb.Message
+	// Quiesce, on a heartbeat, tells the follower to stop ticking the
+	// group until something happens in it (see quiesce.go).
+	Quiesce bool
 }
 
 // Transport delivers raft messages to other nodes. Send must not block the
@@ -92,6 +95,7 @@ type Host struct {
 	nextID  atomic.Uint64
 
 	placement atomic.Pointer[desiredVoters]
+	live      liveness
 
 	mu      sync.Mutex
 	waiters map[uint64]waiter // proposal id -> the proposer waiting for it
@@ -105,8 +109,11 @@ type group struct {
 	sm      StateMachine
 	applied appliedState
 
-	preferred    uint64                    // the voter that should lead, to spread leadership
-	soleVoter    atomic.Bool               // this node is the group's only voter (see ReadBarrier)
+	preferred    uint64      // the voter that should lead, to spread leadership
+	soleVoter    atomic.Bool // this node is the group's only voter (see ReadBarrier)
+	quiesced     bool        // not ticked: see quiesce.go
+	quiescing    bool        // this tick's heartbeats tell followers to quiesce
+	idleTicks    int
 	confPending  bool                      // a membership change was proposed and is not applied yet
 	pendingReads []*readRequest            // waiting for a ReadIndex to be issued
 	inflight     map[uint64][]*readRequest // ReadIndex request ctx -> readers

@@ -42,10 +42,7 @@ func (h *Host) run() {
 			return
 		case <-ticker.C:
 			ticks++
-			for _, g := range h.groups {
-				g.rn.Tick()
-				dirty[g.id] = g
-			}
+			h.tickGroups(dirty)
 			if ticks%uint64(h.cfg.ElectionTicks) == 0 {
 				h.spreadLeaders()
 			}
@@ -128,6 +125,7 @@ func (h *Host) propose(p *proposal, dirty map[uint64]*group) {
 		p.errc <- ErrNoGroup
 		return
 	}
+	g.wake()
 	var err error
 	if p.cc != nil {
 		if err = g.rn.ProposeConfChange(*p.cc); err == nil {
@@ -155,6 +153,7 @@ func (h *Host) read(r *readRequest, dirty map[uint64]*group) {
 		r.done <- ErrNoGroup
 		return
 	}
+	g.wake()
 	g.pendingReads = append(g.pendingReads, r)
 	dirty[g.id] = g
 }
@@ -170,6 +169,7 @@ func (h *Host) step(msgs []GroupMessage, dirty map[uint64]*group) {
 			// node): stepping it would make us act as that node.
 			continue
 		}
+		g.received(msgs[i])
 		if err := g.rn.Step(msgs[i].Msg); err != nil {
 			h.log.Debug("raft: step", "group", g.id, "err", err)
 		}
@@ -257,9 +257,7 @@ func (h *Host) handleReady(dirty map[uint64]*group) error {
 				return err
 			}
 		}
-		for _, m := range rd.Messages {
-			msgs = append(msgs, GroupMessage{Group: g.id, Msg: m})
-		}
+		msgs = g.outgoing(rd.Messages, msgs)
 	}
 	start := time.Now()
 	opts := pebble.NoSync
@@ -425,8 +423,11 @@ func (h *Host) spreadLeaders() {
 				break
 			}
 		}
-		if preferred == 0 || preferred == h.cfg.NodeID {
+		if preferred == 0 || preferred == h.cfg.NodeID || g.rn.BasicStatus().RaftState != raft.StateLeader {
 			continue
+		}
+		if g.quiesced {
+			g.wake() // a transfer needs the group ticking
 		}
 		st := g.rn.Status()
 		if st.RaftState != raft.StateLeader || st.LeadTransferee != raft.None {

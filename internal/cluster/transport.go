@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -26,6 +27,9 @@ import (
 // ClusterHeader carries the cluster name on every node-to-node request, so
 // that nodes of different clusters never talk.
 const ClusterHeader = "X-Anode-Cluster"
+
+// fromHeader carries the sending node's ID on /raft batches.
+const fromHeader = "X-Anode-From"
 
 // HTTPTransport implements Transport over HTTP.
 type HTTPTransport struct {
@@ -54,6 +58,15 @@ func NewHTTPTransport(self uint64, cluster string, client *http.Client, log *slo
 
 // SetHost sets the host that receives reports about sends.
 func (t *HTTPTransport) SetHost(h *Host) { t.host = h }
+
+// pingInterval is how often an idle link carries an empty batch: the
+// host's tick, so a peer misses no more than a tick of liveness.
+func (t *HTTPTransport) pingInterval() time.Duration {
+	if t.host != nil && t.host.cfg.TickInterval > 0 {
+		return t.host.cfg.TickInterval
+	}
+	return 100 * time.Millisecond
+}
 
 // SetPeer adds or updates the address of a node.
 func (t *HTTPTransport) SetPeer(id uint64, addr string) {
@@ -126,12 +139,17 @@ func (t *HTTPTransport) unreachable(batch []GroupMessage) {
 }
 
 func (t *HTTPTransport) sendLoop(p *peer) {
+	// An empty batch goes out when nothing else did for a ping interval:
+	// it tells the peer this node is alive (see quiesce.go).
+	ping := time.NewTicker(t.pingInterval())
+	defer ping.Stop()
 	for {
 		var batch []GroupMessage
 		select {
 		case <-p.stop:
 			return
 		case batch = <-p.queue:
+		case <-ping.C:
 		}
 	gather:
 		for len(batch) < 4096 {
@@ -180,6 +198,7 @@ func (t *HTTPTransport) post(p *peer, batch []GroupMessage) error {
 		return err
 	}
 	req.Header.Set(ClusterHeader, t.cluster)
+	req.Header.Set(fromHeader, strconv.FormatUint(t.self, 10))
 	req.Header.Set("Content-Type", "application/octet-stream")
 	resp, err := t.client.Do(req)
 	if err != nil {
@@ -202,7 +221,12 @@ func EncodeMessages(batch []GroupMessage) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = binary.AppendUvarint(out, batch[i].Group)
+		// The group ID shifted left, with the Quiesce flag in bit 0.
+		g := batch[i].Group << 1
+		if batch[i].Quiesce {
+			g |= 1
+		}
+		out = binary.AppendUvarint(out, g)
 		out = binary.AppendUvarint(out, uint64(len(b)))
 		out = append(out, b...)
 	}
@@ -227,7 +251,7 @@ func DecodeMessages(b []byte) ([]GroupMessage, error) {
 		if err := m.Unmarshal(b[:size]); err != nil {
 			return nil, fmt.Errorf("raft batch: %w", err)
 		}
-		out = append(out, GroupMessage{Group: gid, Msg: m})
+		out = append(out, GroupMessage{Group: gid >> 1, Msg: m, Quiesce: gid&1 == 1})
 		b = b[size:]
 	}
 	return out, nil
@@ -255,7 +279,12 @@ func (h *Host) Handler(cluster string, maxBody int64) http.Handler {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		h.Deliver(msgs)
+		if from, err := strconv.ParseUint(r.Header.Get(fromHeader), 10, 64); err == nil {
+			h.Heard(from)
+		}
+		if len(msgs) > 0 {
+			h.Deliver(msgs)
+		}
 		w.WriteHeader(http.StatusNoContent)
 	})
 }

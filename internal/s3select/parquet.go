@@ -23,15 +23,22 @@ type leafCol struct {
 }
 
 // parquetReader reads the needed column chunks of the row groups that may
-// hold matching rows, and assembles rows from them.
+// hold matching rows, and assembles rows from them. Inside a row group it
+// reads only the pages that may hold matching rows when the page indexes
+// allow (see pageRanges).
 type parquetReader struct {
 	file     *pq.File
 	src      io.ReaderAt // counting reader over the source
+	leaves   []*pq.Column
 	cols     []*leafCol
+	where    Expr  // for page pruning; nil when off
 	groups   []int // row groups to read, in order
 	gi       int
 	cursors  []*colCursor
-	left     int64 // rows left in the current row group
+	ranges   []rowRange // rows of the current row group to read
+	ri       int        // next range
+	pos      int64      // row the cursors are at
+	left     int64      // rows left in the current range
 	procd    int64
 	topKeys  []string
 	topIndex *keyIndex
@@ -46,7 +53,7 @@ func newParquetReader(src Source, counted io.ReaderAt, footer *parquet.Footer, r
 	}
 	q := req.Query
 	leaves := leafColumns(f.Root())
-	r := &parquetReader{file: f, src: counted}
+	r := &parquetReader{file: f, src: counted, leaves: leaves}
 	for i, l := range leaves {
 		path := l.Path()
 		if opts.ColumnPruning && !q.allColumns && !q.columns[strings.ToLower(path[0])] && !q.columns[path[0]] {
@@ -70,6 +77,9 @@ func newParquetReader(src Source, counted io.ReaderAt, footer *parquet.Footer, r
 	var prune func(stats statsFunc) bool
 	if opts.PredicatePushdown && q.Where != nil {
 		prune = func(stats statsFunc) bool { return !canMatch(q.Where, stats) }
+		if !opts.noPageIndex {
+			r.where = q.Where
+		}
 	}
 	from, to := int64(0), int64(math.MaxInt64)
 	if sr := req.ScanRange; sr != nil {
@@ -116,28 +126,61 @@ func leafColumns(c *pq.Column) []*pq.Column {
 
 func (r *parquetReader) processed() int64 { return r.procd }
 
-// openGroup starts reading the next row group.
+// openGroup starts reading the next row group that has rows to read.
 func (r *parquetReader) openGroup() error {
 	for _, c := range r.cursors {
 		c.close()
 	}
 	r.cursors = r.cursors[:0]
-	if r.gi >= len(r.groups) {
-		return io.EOF
-	}
-	gi := r.groups[r.gi]
-	r.gi++
-	rg := r.file.RowGroups()[gi]
-	chunks := rg.ColumnChunks()
-	for _, c := range r.cols {
-		fc, ok := chunks[c.index].(*pq.FileColumnChunk)
-		if !ok {
-			return ErrParquetParsingError
+	for {
+		if r.gi >= len(r.groups) {
+			return io.EOF
 		}
-		r.procd += r.file.Metadata().RowGroups[gi].Columns[c.index].MetaData.TotalUncompressedSize
-		r.cursors = append(r.cursors, &colCursor{pages: fc.PagesFrom(r.src), col: c})
+		gi := r.groups[r.gi]
+		r.gi++
+		rg := r.file.RowGroups()[gi]
+		chunks := rg.ColumnChunks()
+		numRows := rg.NumRows()
+		r.ranges = append(r.ranges[:0], rowRange{0, numRows})
+		if r.where != nil {
+			if ranges, ok := r.pageRanges(gi, chunks, numRows); ok {
+				r.ranges = ranges
+			}
+		}
+		var rows int64
+		for _, rr := range r.ranges {
+			rows += rr.to - rr.from
+		}
+		if rows == 0 {
+			r.skipped++ // every page was pruned
+			continue
+		}
+		for _, c := range r.cols {
+			fc, ok := chunks[c.index].(*pq.FileColumnChunk)
+			if !ok {
+				return ErrParquetParsingError
+			}
+			// With pruned pages, count the share of the rows read.
+			r.procd += r.file.Metadata().RowGroups[gi].Columns[c.index].MetaData.TotalUncompressedSize * rows / numRows
+			r.cursors = append(r.cursors, &colCursor{pages: fc.PagesFrom(r.src), col: c})
+		}
+		r.ri, r.pos, r.left = 0, 0, 0
+		return nil
 	}
-	r.left = rg.NumRows()
+}
+
+// nextRange moves the cursors to the next range of rows to read.
+func (r *parquetReader) nextRange() error {
+	rr := r.ranges[r.ri]
+	r.ri++
+	if rr.from != r.pos {
+		for _, c := range r.cursors {
+			if err := c.seek(rr.from); err != nil {
+				return parquetErr(err)
+			}
+		}
+	}
+	r.pos, r.left = rr.to, rr.to-rr.from
 	return nil
 }
 
@@ -149,6 +192,12 @@ func (r *parquetReader) next() (rec any, err error) {
 		}
 	}()
 	for r.left <= 0 {
+		if r.ri < len(r.ranges) && len(r.cursors) > 0 {
+			if err := r.nextRange(); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if err := r.openGroup(); err != nil {
 			return nil, err
 		}
@@ -196,30 +245,44 @@ func setPath(o *object, path []string, v any) {
 
 // colCursor reads one column chunk value by value.
 type colCursor struct {
-	pages pq.Pages
-	col   *leafCol
-	page  pq.Page
-	vr    pq.ValueReader
-	buf   []pq.Value
-	i, n  int
+	pages  *pq.FilePages
+	col    *leafCol
+	page   pq.Page
+	vr     pq.ValueReader
+	buf    []pq.Value
+	i, n   int
+	seeked bool // pages were sliced by a seek
+}
+
+// release gives the current page back to parquet-go's buffer pool.
+func (c *colCursor) release() {
+	// After a seek, pages may be slices sharing the reader's own reference
+	// to its last page; releasing them could free memory still in use, so
+	// they are left to the garbage collector.
+	if c.page != nil && !c.seeked {
+		pq.Release(c.page)
+	}
+	c.page = nil
 }
 
 func (c *colCursor) close() {
-	if c.page != nil {
-		pq.Release(c.page)
-		c.page = nil
-	}
+	c.release()
 	c.pages.Close()
+}
+
+// seek moves the cursor to the first value of row (of the row group).
+func (c *colCursor) seek(row int64) error {
+	c.release()
+	c.vr, c.i, c.n = nil, 0, 0
+	c.seeked = true
+	return c.pages.SeekToRow(row)
 }
 
 // peek returns the next value without consuming it.
 func (c *colCursor) peek() (pq.Value, error) {
 	for c.i >= c.n {
 		if c.vr == nil {
-			if c.page != nil {
-				pq.Release(c.page)
-				c.page = nil
-			}
+			c.release()
 			p, err := c.pages.ReadPage()
 			if err != nil {
 				if err == io.EOF {

@@ -1,8 +1,6 @@
 package s3select
 
 import (
-	"strings"
-
 	pq "github.com/parquet-go/parquet-go"
 )
 
@@ -20,40 +18,27 @@ type statsFunc func(path []pathElem) (colStats, bool)
 // rowGroupStats makes the statsFunc of one row group.
 func rowGroupStats(leaves []*pq.Column, chunks []pq.ColumnChunk) statsFunc {
 	return func(path []pathElem) (colStats, bool) {
-		for i, l := range leaves {
-			lp := l.Path()
-			if len(lp) != len(path) || l.MaxRepetitionLevel() > 0 {
-				continue
-			}
-			match := true
-			for k, p := range path {
-				if p.kind != pathName || !(lp[k] == p.name || !p.quoted && strings.EqualFold(lp[k], p.name)) {
-					match = false
-					break
-				}
-			}
-			if !match {
-				continue
-			}
-			fc, ok := chunks[i].(*pq.FileColumnChunk)
-			if !ok {
-				return colStats{}, false
-			}
-			conv, err := converter(l.Type())
-			if err != nil {
-				return colStats{}, false
-			}
-			var st colStats
-			lo, hi, ok := fc.Bounds()
-			if ok && !lo.IsNull() && !hi.IsNull() {
-				st.min, st.max, st.hasMinMax = conv(lo), conv(hi), true
-			}
-			if !st.hasMinMax && fc.NumValues() > 0 && fc.NullCount() == fc.NumValues() {
-				st.allNull = true
-			}
-			return st, st.hasMinMax || st.allNull
+		i := findLeaf(leaves, path)
+		if i < 0 {
+			return colStats{}, false
 		}
-		return colStats{}, false
+		fc, ok := chunks[i].(*pq.FileColumnChunk)
+		if !ok {
+			return colStats{}, false
+		}
+		conv, err := converter(leaves[i].Type())
+		if err != nil {
+			return colStats{}, false
+		}
+		var st colStats
+		lo, hi, ok := fc.Bounds()
+		if ok && !lo.IsNull() && !hi.IsNull() {
+			st.min, st.max, st.hasMinMax = conv(lo), conv(hi), true
+		}
+		if !st.hasMinMax && fc.NumValues() > 0 && fc.NullCount() == fc.NumValues() {
+			st.allNull = true
+		}
+		return st, st.hasMinMax || st.allNull
 	}
 }
 

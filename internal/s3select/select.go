@@ -2,10 +2,11 @@
 // and Parquet objects, answered in the AWS event stream format.
 //
 // A query streams the object's records through the WHERE clause and the
-// SELECT list. For Parquet it first drops the row groups whose statistics
-// prove that no row can match (predicate pushdown) and reads only the
-// column chunks the query references (column pruning), so BytesScanned,
-// counted at the source, is often a small fraction of the object.
+// SELECT list. For Parquet it first drops the row groups, and inside them
+// the pages, whose statistics prove that no row can match (predicate
+// pushdown) and reads only the column chunks the query references (column
+// pruning), so BytesScanned, counted at the source, is often a small
+// fraction of the object.
 package s3select
 
 import (
@@ -23,6 +24,9 @@ import (
 type Options struct {
 	PredicatePushdown bool
 	ColumnPruning     bool
+
+	// noPageIndex turns off page pruning alone, for tests.
+	noPageIndex bool
 }
 
 // DefaultOptions enables every optimisation.

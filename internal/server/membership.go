@@ -219,7 +219,7 @@ func (s *Server) runMembership(boot []cluster.Node) {
 	defer s.wg.Done()
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
-	var lastProposal time.Time
+	var lastProposal, lastReconcile time.Time
 	for {
 		select {
 		case <-s.stopGC:
@@ -242,7 +242,13 @@ func (s *Server) runMembership(boot []cluster.Node) {
 			}
 			continue
 		}
-		s.setMembers(nodes)
+		changed := s.setMembers(nodes)
+		// A settled cluster is checked every few seconds only: reconciling
+		// reads every group's full raft status.
+		if st := s.reconcile.Load(); !changed && st != nil && st.Settled == st.Groups && time.Since(lastReconcile) < 5*time.Second {
+			continue
+		}
+		lastReconcile = time.Now()
 		ctx, cancel := s.passContext(5 * time.Second)
 		st, err := s.host.Reconcile(ctx, s.members.IDs())
 		cancel()
@@ -255,10 +261,10 @@ func (s *Server) runMembership(boot []cluster.Node) {
 // setMembers installs a new membership: transport peers, placement, and,
 // when it changed, an immediate chunk repair pass so data moves to its new
 // places without waiting for the next scrub.
-func (s *Server) setMembers(nodes []cluster.Node) {
+func (s *Server) setMembers(nodes []cluster.Node) (changed bool) {
 	old := s.members.Nodes()
 	if slices.Equal(old, nodes) {
-		return
+		return false
 	}
 	s.members.Set(nodes)
 	for _, n := range old {
@@ -280,4 +286,5 @@ func (s *Server) setMembers(nodes []cluster.Node) {
 		defer cancel()
 		s.Repair(ctx)
 	}()
+	return true
 }
