@@ -370,6 +370,8 @@ type GroupStatus struct {
 	Matched map[uint64]uint64 `json:"matched,omitempty"`
 	// PendingConf is set while a membership change is proposed but not applied.
 	PendingConf bool `json:"pending_conf,omitempty"`
+	// Quiesced is set while the group is idle and not ticked on this node.
+	Quiesced bool `json:"quiesced,omitempty"`
 }
 
 // ProposeConfChange proposes a membership change to group gid, which this

@@ -386,6 +386,7 @@ func (h *Host) status() []GroupStatus {
 			Learners: append([]uint64(nil), g.applied.Conf.Learners...),
 			Outgoing: append([]uint64(nil), g.applied.Conf.VotersOutgoing...),
 			IsLeader: st.RaftState == raft.StateLeader,
+			Quiesced: g.quiesced,
 		}
 		if gs.IsLeader {
 			gs.Matched = make(map[uint64]uint64, len(st.Progress))
