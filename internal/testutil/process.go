@@ -133,11 +133,17 @@ func (p *Process) WaitReady(t testing.TB) {
 
 // WaitReady polls an admin URL's /ready until it answers 200.
 func WaitReady(adminURL string, timeout time.Duration) error {
+	return WaitHTTP(adminURL+"/ready", timeout)
+}
+
+// WaitHTTP polls url until it answers 200, or returns the last answer
+// once timeout has passed.
+func WaitHTTP(url string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var last string
 	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, adminURL+"/ready", nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			body, _ := io.ReadAll(resp.Body)
@@ -151,7 +157,7 @@ func WaitReady(adminURL string, timeout time.Duration) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%s not ready: %s", adminURL, last)
+			return fmt.Errorf("%s did not answer 200 within %v: %s", url, timeout, last)
 		case <-time.After(25 * time.Millisecond):
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/anode/anode/internal/testutil"
 )
 
 // composeCommand returns the Compose tool: the docker-compose binary, or
@@ -34,26 +35,8 @@ func composeCommand(t *testing.T) []string {
 // waitHTTP polls url until it answers 200 or the deadline passes.
 func waitHTTP(t *testing.T, url string, deadline time.Time) {
 	t.Helper()
-	client := &http.Client{Timeout: 2 * time.Second}
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
-	var last string
-	for {
-		resp, err := client.Get(url)
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-			last = fmt.Sprintf("%s: %s", resp.Status, body)
-		} else {
-			last = err.Error()
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not answer 200 in time; last: %s", url, last)
-		}
-		<-tick.C
+	if err := testutil.WaitHTTP(url, time.Until(deadline)); err != nil {
+		t.Fatal(err)
 	}
 }
 
