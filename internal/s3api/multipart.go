@@ -189,27 +189,14 @@ func (a *api) uploadPart(rq *request) error {
 	if err != nil {
 		return err
 	}
-	h := rq.r.Header
-	size, err := a.bodySize(rq)
+	body, err := a.uploadBody(rq)
 	if err != nil {
 		return err
 	}
-	md5sum, err := contentMD5(h)
-	if err != nil {
-		return err
-	}
-	sum, err := checksumInput(h, rq.auth.Trailers)
-	if err != nil {
-		return err
-	}
-	in := object.UploadPartInput{
+	p, err := a.objects.UploadPart(rq.ctx(), object.UploadPartInput{
 		Bucket: rq.bucket, Key: rq.key, UploadID: q.Get("uploadId"), PartNumber: n,
-		Body: rq.body, Size: size, ContentMD5: md5sum, Checksum: sum,
-	}
-	if size < 0 {
-		in.Body = &limitedBody{r: rq.body, left: a.maxBodySize}
-	}
-	p, err := a.objects.UploadPart(rq.ctx(), in)
+		Body: body.r, Size: body.size, ContentMD5: body.md5, Checksum: body.checksum,
+	})
 	if err != nil {
 		return err
 	}

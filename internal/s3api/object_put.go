@@ -17,19 +17,11 @@ func (a *api) putObject(rq *request) error {
 	if err := checkUnsupportedPutHeaders(h); err != nil {
 		return err
 	}
-	size, err := a.bodySize(rq)
-	if err != nil {
-		return err
-	}
-	md5sum, err := contentMD5(h)
+	body, err := a.uploadBody(rq)
 	if err != nil {
 		return err
 	}
 	meta, err := objectMeta(h)
-	if err != nil {
-		return err
-	}
-	sum, err := checksumInput(h, rq.auth.Trailers)
 	if err != nil {
 		return err
 	}
@@ -40,22 +32,17 @@ func (a *api) putObject(rq *request) error {
 	in := object.PutInput{
 		Bucket:      rq.bucket,
 		Key:         rq.key,
-		Body:        rq.body,
-		Size:        size,
-		ContentMD5:  md5sum,
+		Body:        body.r,
+		Size:        body.size,
+		ContentMD5:  body.md5,
 		Meta:        meta,
-		Checksum:    sum,
+		Checksum:    body.checksum,
 		Tags:        tags,
 		IfMatch:     h.Get("If-Match"),
 		IfNoneMatch: h.Get("If-None-Match"),
 	}
 	if in.IfNoneMatch != "" && in.IfNoneMatch != "*" {
 		return s3err.NotImplemented.WithMessage("If-None-Match on a write accepts only '*'.")
-	}
-	if size < 0 {
-		// Unknown length (aws-chunked without a decoded length): enforce
-		// the limit while reading instead.
-		in.Body = &limitedBody{r: rq.body, left: a.maxBodySize}
 	}
 	info, err := a.objects.PutObject(rq.ctx(), in)
 	if err != nil {
@@ -64,7 +51,7 @@ func (a *api) putObject(rq *request) error {
 	wh := rq.w.Header()
 	wh.Set("ETag", info.ETag)
 	setIf(wh, "x-amz-version-id", info.VersionID)
-	if sum != nil {
+	if sum := body.checksum; sum != nil {
 		if v := info.Checksums[sum.Algorithm]; v != "" {
 			wh.Set("x-amz-checksum-"+strings.ToLower(sum.Algorithm), v)
 			setIf(wh, "x-amz-checksum-type", info.ChecksumType)
@@ -72,6 +59,39 @@ func (a *api) putObject(rq *request) error {
 	}
 	rq.w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// uploadBody is the data of a PutObject or UploadPart request, with what
+// the request says about it.
+type uploadBody struct {
+	r        io.Reader
+	size     int64 // -1 when unknown
+	md5      []byte
+	checksum *object.ChecksumInput
+}
+
+// uploadBody reads the body headers shared by PutObject and UploadPart:
+// the length, Content-MD5 and the checksum (header or trailer). A body of
+// unknown length (aws-chunked without a decoded length) is limited while it
+// is read instead.
+func (a *api) uploadBody(rq *request) (uploadBody, error) {
+	size, err := a.bodySize(rq)
+	if err != nil {
+		return uploadBody{}, err
+	}
+	md5sum, err := contentMD5(rq.r.Header)
+	if err != nil {
+		return uploadBody{}, err
+	}
+	sum, err := checksumInput(rq.r.Header, rq.auth.Trailers)
+	if err != nil {
+		return uploadBody{}, err
+	}
+	b := uploadBody{r: rq.body, size: size, md5: md5sum, checksum: sum}
+	if size < 0 {
+		b.r = &limitedBody{r: rq.body, left: a.maxBodySize}
+	}
+	return b, nil
 }
 
 // bodySize returns the length of the object body: the decoded length the
