@@ -77,7 +77,9 @@ type Command struct {
 	// for PutObject and DeleteObject.
 	Versioning string `json:"vs,omitempty"`
 	// Conditions for PutObject: "*" in IfNoneMatch creates only when the
-	// key has no current object; IfMatch requires the current ETag.
+	// key has no current object; IfMatch requires the current ETag. For
+	// DeleteObject, IfMatch requires the current version's ETag ("*": any
+	// live object).
 	IfMatch     string `json:"im,omitempty"`
 	IfNoneMatch string `json:"inm,omitempty"`
 	// VersionID selects the version DeleteObject removes for good.

@@ -241,15 +241,30 @@ func (sm *StateMachine) eachNoncurrent(b *pebble.Batch, bucket, key string, fn f
 // deleteObject removes a key's current version (unversioned bucket), puts a
 // delete marker on top of it (versioning Enabled or Suspended), or, with a
 // version ID, removes that version for good.
+//
+// With IfMatch, the delete happens only if the key's current version is a
+// live object whose ETag matches (S3 evaluates conditional deletes against
+// the current version only, even when a version ID is named): no live
+// object answers NoSuchKey, another ETag PreconditionFailed, and either
+// way nothing changes. The check runs here, in apply, so that no write
+// can slip in between the check and the delete.
 func (sm *StateMachine) deleteObject(b *pebble.Batch, index uint64, cmd *Command) (*Result, error) {
-	if cmd.VersionID != "" {
-		return sm.deleteVersion(b, cmd)
-	}
 	ck := currentKey(sm.gid, cmd.Bucket, cmd.Key)
 	var cur Version
 	found, err := getJSON(b, ck, &cur)
 	if err != nil {
 		return nil, err
+	}
+	if cmd.IfMatch != "" {
+		if !found || cur.DeleteMarker {
+			return &Result{Err: s3err.NoSuchKey}, nil
+		}
+		if !etagMatches(cmd.IfMatch, cur.ETag) {
+			return &Result{Err: s3err.PreconditionFailed}, nil
+		}
+	}
+	if cmd.VersionID != "" {
+		return sm.deleteVersion(b, cmd)
 	}
 	if cmd.Versioning == "" {
 		if !found {
