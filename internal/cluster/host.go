@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -128,9 +127,12 @@ type indexedReads struct {
 
 type proposal struct {
 	gid  uint64
-	data []byte // 8-byte proposal id followed by the command
+	data []byte // the entry: proposal id, deadline, command (deadline.go)
 	cc   *pb.ConfChangeV2
-	errc chan error
+	// deadline is when the proposer stops waiting (zero: never); a
+	// proposal still queued then is dropped, not stepped.
+	deadline time.Time
+	errc     chan error
 }
 
 type readRequest struct {
@@ -264,9 +266,8 @@ func (h *Host) Stop() {
 // durable on this node.
 func (h *Host) Propose(ctx context.Context, gid uint64, cmd []byte) (any, error) {
 	id := h.nextID.Add(1)
-	data := make([]byte, 8+len(cmd))
-	binary.BigEndian.PutUint64(data, id)
-	copy(data[8:], cmd)
+	deadline, _ := ctx.Deadline()
+	data := encodeEntry(id, deadline, cmd)
 	resc := make(chan any, 1)
 	h.mu.Lock()
 	if h.stopped {
@@ -280,7 +281,7 @@ func (h *Host) Propose(ctx context.Context, gid uint64, cmd []byte) (any, error)
 		delete(h.waiters, id)
 		h.mu.Unlock()
 	}()
-	p := &proposal{gid: gid, data: data, errc: make(chan error, 1)}
+	p := &proposal{gid: gid, data: data, deadline: deadline, errc: make(chan error, 1)}
 	select {
 	case h.propc <- p:
 	case <-ctx.Done():

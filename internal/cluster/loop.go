@@ -125,6 +125,11 @@ func (h *Host) propose(p *proposal, dirty map[uint64]*group) {
 		p.errc <- ErrNoGroup
 		return
 	}
+	if !p.deadline.IsZero() && time.Now().After(p.deadline) {
+		metrics.RaftProposals.WithLabelValues("expired").Inc()
+		p.errc <- fmt.Errorf("group %d: %w", p.gid, ErrProposalExpired)
+		return
+	}
 	g.wake()
 	var err error
 	if p.cc != nil {
@@ -159,6 +164,7 @@ func (h *Host) read(r *readRequest, dirty map[uint64]*group) {
 }
 
 func (h *Host) step(msgs []GroupMessage, dirty map[uint64]*group) {
+	now := time.Now()
 	for i := range msgs {
 		g, ok := h.groups[msgs[i].Group]
 		if !ok {
@@ -170,6 +176,9 @@ func (h *Host) step(msgs []GroupMessage, dirty map[uint64]*group) {
 			continue
 		}
 		g.received(msgs[i])
+		if !DropExpiredProposals(&msgs[i].Msg, now) {
+			continue
+		}
 		if err := g.rn.Step(msgs[i].Msg); err != nil {
 			h.log.Debug("raft: step", "group", g.id, "err", err)
 		}
@@ -228,9 +237,8 @@ func (h *Host) handleReady(dirty map[uint64]*group) error {
 			}
 			switch e.Type {
 			case pb.EntryNormal:
-				if len(e.Data) >= 8 {
-					id := binary.BigEndian.Uint64(e.Data)
-					res := g.sm.Apply(b, e.Index, e.Data[8:])
+				if id, _, cmd, ok := decodeEntry(e.Data); ok {
+					res := g.sm.Apply(b, e.Index, cmd)
 					results = append(results, result{id, res})
 				}
 			case pb.EntryConfChange, pb.EntryConfChangeV2:

@@ -85,7 +85,7 @@ func (s *Service) DeleteObject(ctx context.Context, bucket, key, versionID, ifMa
 	defer cancel()
 	res, err := s.meta.Propose(ctx, s.meta.GroupOf(bucket, key), &meta.Command{
 		Op: meta.OpDeleteObject, Time: s.now().UnixNano(), Bucket: bucket, Key: key,
-		Versioning: b.Versioning, VersionID: versionID, IfMatch: ifMatch,
+		Versioning: b.Versioning, VersionID: versionID, IfMatch: ifMatch, Incarnation: b.Incarnation,
 	})
 	if err != nil {
 		return DeleteResult{}, err

@@ -59,11 +59,11 @@ func (s *Service) commitVersion(ctx context.Context, bucket *meta.Bucket, key st
 	defer cancel()
 	if !firstTouch.IsZero() {
 		var cancel2 context.CancelFunc
-		ctx, cancel2 = context.WithDeadline(ctx, firstTouch.Add(s.cfg.GCGrace/2))
+		ctx, cancel2 = context.WithDeadline(ctx, s.gcDeadline(firstTouch))
 		defer cancel2()
 	}
 	res, err := s.meta.Propose(ctx, s.meta.GroupOf(bucket.Name, key), &meta.Command{
-		Op: meta.OpPutObject, Time: v.Modified, Bucket: bucket.Name, Key: key,
+		Op: meta.OpPutObject, Time: v.Modified, Bucket: bucket.Name, Key: key, Incarnation: bucket.Incarnation,
 		Version: v, Versioning: bucket.Versioning, IfMatch: ifMatch, IfNoneMatch: ifNoneMatch,
 	})
 	if err != nil {
@@ -77,6 +77,14 @@ func (s *Service) commitVersion(ctx context.Context, bucket *meta.Bucket, key st
 		}
 	}
 	return infoOf(bucket.Name, key, res.Version, true), nil
+}
+
+// gcDeadline is the latest a write whose first chunk was touched at
+// firstTouch may commit: half the GC grace period later, less the clock
+// margin apply allows (see internal/chunk/gc.go). The deadline travels in
+// the command, and apply refuses it once passed (meta/fence.go).
+func (s *Service) gcDeadline(firstTouch time.Time) time.Time {
+	return firstTouch.Add(s.cfg.GCGrace/2 - meta.ClockMargin)
 }
 
 func (s *Service) verifyChunks(v *meta.Version) error {
