@@ -72,6 +72,18 @@ type Config struct {
 // ErrStopped is returned by requests to a host that is shutting down.
 var ErrStopped = errors.New("cluster: host stopped")
 
+// ErrStorageFailed is returned by every request once the host could not
+// persist its raft state (see failStop): the node is fail-stop.
+var ErrStorageFailed = errors.New("cluster: raft storage failed; node refuses requests until restart")
+
+// Failed returns the error that stopped the host's storage, or nil.
+func (h *Host) Failed() error {
+	if p := h.failed.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
 // ErrNoGroup is returned for requests to a group this node does not host.
 var ErrNoGroup = errors.New("cluster: no such group on this node")
 
@@ -92,6 +104,8 @@ type Host struct {
 	stopc   chan struct{}
 	donec   chan struct{}
 	nextID  atomic.Uint64
+	// failed holds the error that made the loop fail-stop (see failStop).
+	failed atomic.Pointer[error]
 
 	placement atomic.Pointer[desiredVoters]
 	live      liveness
@@ -304,6 +318,9 @@ func (h *Host) Propose(ctx context.Context, gid uint64, cmd []byte) (any, error)
 	case res := <-resc:
 		if err, ok := res.(leaderChanged); ok {
 			metrics.RaftProposals.WithLabelValues("leader_changed").Inc()
+			return nil, err
+		}
+		if err, ok := res.(error); ok {
 			return nil, err
 		}
 		metrics.RaftProposals.WithLabelValues("applied").Inc()

@@ -105,8 +105,8 @@ func (h *Host) run() {
 		if err := h.handleReady(dirty); err != nil {
 			// The node cannot make its state durable; continuing would
 			// acknowledge writes that may be lost.
-			h.log.Error("raft: persisting ready state failed, stopping", "err", err)
-			panic(fmt.Sprintf("anode: raft persistence failed: %v", err))
+			h.failStop(err)
+			return
 		}
 		// Groups that still have work (entries committed by the append
 		// just persisted, say) stay dirty, so the next iteration handles
@@ -341,6 +341,38 @@ func (g *group) failInflightReads(err error) {
 			r.done <- err
 		}
 		delete(g.inflight, id)
+	}
+}
+
+// failStop is what the loop does once it cannot persist a Ready: nothing
+// more is stepped, proposed, applied or acknowledged (the node is
+// fail-stop), every waiter gets ErrStorageFailed, and requests get it until
+// Stop. It does not exit the process: reads of other stores and the admin
+// API keep answering, and an operator (or the supervisor, on restart)
+// sees why in the log and in anode_storage_failed{store="raft"}.
+func (h *Host) failStop(cause error) {
+	err := fmt.Errorf("%w: %w", ErrStorageFailed, cause)
+	h.log.Error("raft: persisting ready state failed; the node stops acknowledging writes until restarted", "err", cause)
+	metrics.StorageFailed.WithLabelValues("raft").Set(1)
+	h.failed.Store(&err)
+	h.failAll(err)
+	h.mu.Lock()
+	for id, w := range h.waiters {
+		w.c <- err
+		delete(h.waiters, id)
+	}
+	h.mu.Unlock()
+	for {
+		select {
+		case <-h.stopc:
+			return
+		case p := <-h.propc:
+			p.errc <- err
+		case r := <-h.readc:
+			r.done <- err
+		case <-h.recvc:
+		case <-h.reportc:
+		}
 	}
 }
 

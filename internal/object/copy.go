@@ -32,6 +32,9 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (ObjectInfo, err
 	if err != nil {
 		return ObjectInfo{}, err
 	}
+	if err := s.checkSpace(); err != nil {
+		return ObjectInfo{}, err
+	}
 	if in.SrcBucket == in.DstBucket && in.SrcKey == in.DstKey && in.SrcVersionID == "" &&
 		!in.ReplaceMeta && !in.ReplaceTags && in.ChecksumAlgo == "" && dst.Versioning == "" {
 		return ObjectInfo{}, s3err.InvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")

@@ -157,6 +157,9 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in CreateUploadInpu
 	if err != nil {
 		return UploadInfo{}, err
 	}
+	if err := s.checkSpace(); err != nil {
+		return UploadInfo{}, err
+	}
 	algo, typ := strings.ToUpper(in.ChecksumAlgorithm), strings.ToUpper(in.ChecksumType)
 	if algo != "" {
 		if _, err := NewChecksum(algo); err != nil {
@@ -271,6 +274,9 @@ func (s *Service) UploadPart(ctx context.Context, in UploadPartInput) (PartInfo,
 	if in.Size > s.cfg.MaxObjectSize {
 		return PartInfo{}, s3err.EntityTooLarge
 	}
+	if err := s.checkSpace(); err != nil {
+		return PartInfo{}, err
+	}
 	body, err := s.ingestPart(in.Body, in.Size, ck)
 	if err != nil {
 		return PartInfo{}, err
@@ -344,6 +350,9 @@ func partInfo(p *meta.Part) PartInfo {
 func (s *Service) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (PartInfo, ObjectInfo, error) {
 	u, err := s.upload(ctx, in.Bucket, in.Key, in.UploadID, in.PartNumber)
 	if err != nil {
+		return PartInfo{}, ObjectInfo{}, err
+	}
+	if err := s.checkSpace(); err != nil {
 		return PartInfo{}, ObjectInfo{}, err
 	}
 	src, srcInfo, err := s.lookup(ctx, in.SrcBucket, in.SrcKey, in.SrcVersionID)

@@ -35,6 +35,9 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error
 	if in.Size > s.cfg.MaxObjectSize {
 		return ObjectInfo{}, s3err.EntityTooLarge
 	}
+	if err := s.checkSpace(); err != nil {
+		return ObjectInfo{}, err
+	}
 	body, err := s.ingest(in.Body, in.Size, in.Checksum)
 	if err != nil {
 		return ObjectInfo{}, err
@@ -185,7 +188,7 @@ func (s *Service) storeChunk(b *body, data []byte) error {
 		b.firstTouch = s.now()
 	}
 	if _, err := s.cfg.Chunks.Put(h, data); err != nil {
-		return fmt.Errorf("store chunk %s: %w", h, err)
+		return storageError(fmt.Errorf("store chunk %s: %w", h, err))
 	}
 	b.chunks = append(b.chunks, meta.ChunkRef{Hash: h, Size: int64(len(data))})
 	return nil
