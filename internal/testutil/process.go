@@ -63,7 +63,7 @@ type Process struct {
 	log      *lockedBuffer
 }
 
-var servingRE = regexp.MustCompile(`msg="anode serving" s3=(\S+) admin=(\S+)`)
+var servingRE = regexp.MustCompile(`msg="anode serving" s3=(\S+) admin=(\S+) s3_scheme=(\S+) admin_scheme=(\S+)`)
 
 // StartProcess runs `anode server` on loopback ports chosen by the kernel,
 // with dataDir and the test credentials, plus any extra flags, and waits
@@ -114,7 +114,7 @@ func LaunchProcess(t testing.TB, bin, dataDir string, extra ...string) *Process 
 	})
 	select {
 	case a := <-addrs:
-		p.Endpoint, p.AdminURL = "http://"+a[0], "http://"+a[1]
+		p.Endpoint, p.AdminURL = a[2]+"://"+a[0], a[3]+"://"+a[1]
 	case <-p.exited:
 		t.Fatalf("anode exited before serving:\n%s", p.log.String())
 	case <-time.After(60 * time.Second):
