@@ -104,5 +104,9 @@ func (c *Cluster) Restart(t testing.TB, i int) *Process {
 	return c.Nodes[i]
 }
 
+// Args returns the flags node i (0-based) is started with, as Restart
+// starts it.
+func (c *Cluster) Args(i int) []string { return c.args(i) }
+
 // Bin returns the path of the anode binary.
 func (c *Cluster) Bin() string { return c.bin }

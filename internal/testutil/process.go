@@ -123,6 +123,25 @@ func LaunchProcess(t testing.TB, bin, dataDir string, extra ...string) *Process 
 	return p
 }
 
+// RunToExit runs `anode server` like LaunchProcess but expects it to stop
+// by itself (a refused start): it returns the exit code and what the
+// process wrote, and fails the test if it still runs after timeout (then
+// it is killed).
+func RunToExit(t testing.TB, bin, dataDir string, timeout time.Duration, extra ...string) (int, string) {
+	t.Helper()
+	args := append([]string{"server", "--data-dir", dataDir,
+		"--s3-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0"}, extra...)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), "ANODE_ROOT_USER="+AccessKey, "ANODE_ROOT_PASSWORD="+SecretKey)
+	out, _ := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("anode still ran after %v; it should have refused to start:\n%s", timeout, out)
+	}
+	return cmd.ProcessState.ExitCode(), string(out)
+}
+
 // WaitReady waits until the process answers /ready.
 func (p *Process) WaitReady(t testing.TB) {
 	t.Helper()
