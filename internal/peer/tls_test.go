@@ -3,9 +3,9 @@ package peer
 import (
 	"crypto/tls"
 	"io"
+	"log"
 	"net"
 	"net/http"
-	"log"
 	"testing"
 	"time"
 )

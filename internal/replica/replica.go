@@ -48,9 +48,9 @@ type Config struct {
 	ReplicationFactor int
 	// ClusterID is the cluster's ID; Client must carry the cluster port's
 	// TLS configuration (internal/peer).
-	ClusterID         string
-	Client            *http.Client
-	Logger            *slog.Logger
+	ClusterID string
+	Client    *http.Client
+	Logger    *slog.Logger
 }
 
 // New returns the replicated chunk store.

@@ -208,7 +208,7 @@ func TestAttackerWithoutCredentials(t *testing.T) {
 	waitMembers(t, cl, 3)
 	before := capture(t, cl, c, "vault", keys)
 	chunkHash := sha256.Sum256(secretData) // one chunk (below the 4 MiB chunk size)
-	target := cl.Members[1] // node 2's cluster port
+	target := cl.Members[1]                // node 2's cluster port
 	cid := clusterID(t, cl.Dirs[1])
 	ident := map[string]string{peer.ClusterIDHeader: cid, peer.FromHeader: "1", peer.ToHeader: "2", "X-Anode-Cluster": "anode"}
 
