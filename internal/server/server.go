@@ -65,7 +65,7 @@ type Server struct {
 // New opens the node's storage and starts its raft groups. Call Serve to
 // start answering requests and Shutdown to stop.
 func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
-	if err := checkClusterConfig(cfg); err != nil {
+	if err := CheckClusterConfig(cfg); err != nil {
 		return nil, err
 	}
 	initial, err := clusterNodes(cfg)

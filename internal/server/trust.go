@@ -52,9 +52,10 @@ func multiNode(cfg *config.Config) bool {
 	return len(cfg.Cluster.InitialMembers) > 1 || cfg.Cluster.Join != ""
 }
 
-// checkClusterConfig refuses a multi-node configuration that anyone could
-// take over: no peer credentials, or the well-known root credentials.
-func checkClusterConfig(cfg *config.Config) error {
+// CheckClusterConfig refuses a multi-node configuration that anyone could
+// take over: no peer credentials, or the well-known root credentials. New
+// runs it first; the deployment tests run it on the manifests' settings.
+func CheckClusterConfig(cfg *config.Config) error {
 	if !multiNode(cfg) {
 		return nil
 	}
