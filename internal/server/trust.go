@@ -111,12 +111,29 @@ func peerCredentials(cfg *config.Config, fresh bool) (creds peer.Credentials, ok
 	return peer.Credentials{Secret: s, ClusterName: cl.Name}, true, nil
 }
 
+// writeSecret stores the secret durably, readable by the node's user only
+// (the file is created 0600 before anything is written to it).
 func writeSecret(dataDir, secret string) error {
 	path := secretPath(dataDir)
-	if err := writeFileSync(path, []byte(secret+"\n")); err != nil {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
 		return fmt.Errorf("store cluster secret: %w", err)
 	}
-	return os.Chmod(path, 0o600)
+	_, err = f.WriteString(secret + "\n")
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		return fmt.Errorf("store cluster secret: %w", err)
+	}
+	return nil
 }
 
 // derivedClusterID is the ID of a cluster bootstrapped from initial
