@@ -146,4 +146,5 @@ type BucketInfo struct {
 	Name       string
 	Created    time.Time
 	Versioning string // "", "Enabled" or "Suspended"
+	Region     string // location constraint; "" for us-east-1
 }

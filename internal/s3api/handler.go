@@ -38,8 +38,8 @@ type Config struct {
 	Objects *object.Service
 	// Auth authenticates every request; anonymous requests are refused.
 	Auth *auth.Verifier
-	// Region is reported by HeadBucket and GetBucketLocation
-	// (default "us-east-1").
+	// Region, when set, is the only location constraint CreateBucket
+	// accepts; empty accepts any region (see locationFor).
 	Region string
 	// Domains are the host names under which virtual-host-style requests
 	// (bucket.domain) are recognised, e.g. "localhost", "s3.example.com".
@@ -82,9 +82,6 @@ func NewHandler(cfg Config) http.Handler {
 		log:         cfg.Logger,
 		audit:       cfg.Audit,
 		hostID:      make([]byte, 12),
-	}
-	if a.region == "" {
-		a.region = "us-east-1"
 	}
 	if a.maxBodySize <= 0 {
 		a.maxBodySize = DefaultMaxBodySize

@@ -36,6 +36,7 @@ func newTestServer(t *testing.T) *httptest.Server {
 	h := NewHandler(Config{
 		Objects: object.New(object.Config{}),
 		Auth:    &auth.Verifier{Creds: auth.StaticCredentials{testAccessKey: testSecretKey}, Region: "us-east-1"},
+		Region:  "us-east-1",
 		Logger:  discard,
 		Audit:   discard,
 	})
@@ -98,6 +99,8 @@ func TestHandlerRejectsBeforeTheService(t *testing.T) {
 		{"key not UTF-8", "PUT", "/bucket/%C3%28", "x", nil, 400, "InvalidArgument"},
 		{"create bucket bad XML", "PUT", "/bucket", "<CreateBucketConfiguration>", nil, 400, "MalformedXML"},
 		{"create bucket other region", "PUT", "/bucket", "<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>", nil, 400, "IllegalLocationConstraintException"},
+		{"create bucket explicit us-east-1", "PUT", "/bucket", "<CreateBucketConfiguration><LocationConstraint>us-east-1</LocationConstraint></CreateBucketConfiguration>", nil, 400, "InvalidLocationConstraint"},
+		{"create bucket not a region", "PUT", "/bucket", "<CreateBucketConfiguration><LocationConstraint>mars</LocationConstraint></CreateBucketConfiguration>", nil, 400, "InvalidLocationConstraint"},
 		{"delete objects bad XML", "POST", "/bucket?delete", "<Delete>", nil, 400, "MalformedXML"},
 		{"delete objects no keys", "POST", "/bucket?delete", "<Delete></Delete>", nil, 400, "MalformedXML"},
 		{"delete objects bad MD5", "POST", "/bucket?delete", "<Delete><Object><Key>a</Key></Object></Delete>",
