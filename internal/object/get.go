@@ -54,9 +54,11 @@ func (s *Service) HeadObject(ctx context.Context, in GetInput) (ObjectInfo, erro
 		return info, err
 	}
 	if in.PartNumber > 0 {
-		if _, _, err := partRange(v, in.PartNumber); err != nil {
+		start, end, err := partRange(v, in.PartNumber)
+		if err != nil {
 			return info, err
 		}
+		info.PartStart, info.PartEnd = start, end
 	}
 	return info, nil
 }

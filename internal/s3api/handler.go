@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -160,12 +161,13 @@ func (a *api) serve(rq *request) error {
 	// signed request learns nothing, not even whether its path is valid.
 	res, aerr := a.auth.Authenticate(rq.r)
 	if aerr != nil {
-		return aerr
+		return a.anonymousError(rq, aerr)
 	}
 	if res == nil {
 		return s3err.AccessDenied
 	}
 	rq.auth = res
+	continueEmptyBody(rq)
 	rq.body = &countingReader{r: res.Body}
 	if res.Body == nil {
 		rq.body.r = http.NoBody
@@ -183,6 +185,32 @@ func (a *api) serve(rq *request) error {
 	}
 	a.corsHeaders(rq)
 	return rq.route.fn(a, rq)
+}
+
+// anonymousError is the answer to a request that carries no credentials
+// at all. Bucket names are public (they are DNS names on AWS), so AWS
+// answers NoSuchBucket for a bucket that does not exist, and AccessDenied
+// for everything else: whether a key exists is not revealed.
+func (a *api) anonymousError(rq *request, err error) error {
+	if !auth.IsAnonymous(rq.r) || rq.bucket == "" || checkBucketName(rq.bucket) != nil {
+		return err
+	}
+	if _, herr := a.objects.HeadBucket(rq.ctx(), rq.bucket); errors.Is(herr, s3err.NoSuchBucket) {
+		return s3err.NoSuchBucket
+	}
+	return err
+}
+
+// continueEmptyBody answers "100 Continue" to an authenticated request
+// that expects it and announces an empty body. net/http sends it only
+// when the handler first reads a non-empty body, but botocore waits for
+// it (or a final answer) after every PUT with Expect: 100-continue, and a
+// zero-byte PUT then leaves its pooled connection confused: the next
+// request stalls 60 s (boto/botocore#3755). AWS sends it in every case.
+func continueEmptyBody(rq *request) {
+	if rq.r.ContentLength == 0 && strings.EqualFold(rq.r.Header.Get("Expect"), "100-continue") && rq.r.ProtoAtLeast(1, 1) {
+		rq.w.ResponseWriter.WriteHeader(http.StatusContinue)
+	}
 }
 
 // recoverPanic turns a handler panic into InternalError so that one bad

@@ -135,14 +135,18 @@ func TestHandlerRejectsBeforeTheService(t *testing.T) {
 func TestHandlerAuthFailures(t *testing.T) {
 	srv := newTestServer(t)
 
-	resp, err := http.Get(srv.URL + "/bucket/key")
+	// Anonymous requests naming a bucket look the bucket up (NoSuchBucket
+	// is public knowledge on AWS), which this service without storage
+	// cannot do: test/conformance covers them. The service level needs no
+	// lookup.
+	resp, err := http.Get(srv.URL + "/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != 403 || !strings.Contains(string(b), "<Code>AccessDenied</Code>") ||
-		!strings.Contains(string(b), "<Resource>/bucket/key</Resource>") {
+		!strings.Contains(string(b), "<Resource>/</Resource>") {
 		t.Errorf("anonymous GET: %d %s", resp.StatusCode, b)
 	}
 
@@ -161,7 +165,7 @@ func TestHandlerAuthFailures(t *testing.T) {
 	}
 
 	// A HEAD error is the status alone.
-	req, _ = http.NewRequest("HEAD", srv.URL+"/bucket/key", nil)
+	req, _ = http.NewRequest("HEAD", srv.URL+"/", nil)
 	resp, err = srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,5 @@
+package conformance
+
+import "os"
+
+func osMkdirTemp() (string, error) { return os.MkdirTemp("", "anode-conformance-") }
