@@ -96,6 +96,13 @@ func versionIDFor(seq uint64) string {
 	return fmt.Sprintf("%016x", seq)
 }
 
+// ValidVersionID reports whether id is a version ID this store makes
+// (other than "null").
+func ValidVersionID(id string) bool {
+	_, ok := seqOfVersionID(id)
+	return ok
+}
+
 // seqOfVersionID inverts versionIDFor.
 func seqOfVersionID(id string) (uint64, bool) {
 	if len(id) != 16 {
