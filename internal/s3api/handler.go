@@ -175,13 +175,19 @@ func (a *api) serve(rq *request) error {
 	if err != nil {
 		return err
 	}
-	if rq.route == nil {
-		return s3err.NotImplemented
-	}
 	if bucket != "" {
 		if err := checkBucketName(bucket); err != nil {
 			return err
 		}
+	}
+	if rq.route == nil {
+		// AWS names a missing bucket before it refuses the operation.
+		if bucket != "" {
+			if _, err := a.objects.HeadBucket(rq.ctx(), bucket); err != nil {
+				return err
+			}
+		}
+		return s3err.NotImplemented
 	}
 	a.corsHeaders(rq)
 	return rq.route.fn(a, rq)

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -58,17 +59,35 @@ func startServers(t *testing.T) {
 	}
 }
 
-// noCleanup lets servers outlive the test that started them: the process
-// ends after the last test, and with it the servers.
+// noCleanup lets servers outlive the test that started them: TestMain
+// stops them and removes their data after the last test.
 type noCleanup struct{ *testing.T }
+
+var tempDirs []string
 
 func (noCleanup) Cleanup(func()) {}
 func (n noCleanup) TempDir() string {
-	d, err := osMkdirTemp()
+	d, err := os.MkdirTemp("", "anode-conformance-")
 	if err != nil {
 		n.Fatal(err)
 	}
+	tempDirs = append(tempDirs, d)
 	return d
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, s := range []*testutil.Server{servers.open, servers.regional} {
+		if s != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			s.Server.Shutdown(ctx)
+			cancel()
+		}
+	}
+	for _, d := range tempDirs {
+		os.RemoveAll(d)
+	}
+	os.Exit(code)
 }
 
 var bucketSeq atomic.Int64
@@ -94,6 +113,11 @@ type raw struct {
 	afterSign func(*http.Request)
 	// unsignedPayload signs UNSIGNED-PAYLOAD instead of the body's hash.
 	unsignedPayload bool
+	// chunked sends the body with Transfer-Encoding: chunked and no
+	// Content-Length.
+	chunked bool
+	// signedAt is the signing time (default now).
+	signedAt time.Time
 }
 
 // response is what came back, body read.
@@ -129,6 +153,14 @@ func send(t *testing.T, endpoint, bucket string, rq raw) *response {
 		req.Body = http.NoBody
 	}
 	req.ContentLength = int64(len(rq.body))
+	if rq.chunked {
+		req.ContentLength = -1
+		req.TransferEncoding = []string{"chunked"}
+	}
+	at := rq.signedAt
+	if at.IsZero() {
+		at = time.Now()
+	}
 	for k, v := range rq.header {
 		req.Header.Set(k, v)
 	}
@@ -148,20 +180,24 @@ func send(t *testing.T, endpoint, bucket string, rq raw) *response {
 			q := req.URL.Query()
 			q.Set("X-Amz-Expires", fmt.Sprint(int(rq.presign/time.Second)))
 			req.URL.RawQuery = q.Encode()
-			u, hdr, err := signer.PresignHTTP(context.Background(), creds, req, hash, "s3", region, time.Now())
+			u, hdr, err := signer.PresignHTTP(context.Background(), creds, req, hash, "s3", region, at)
 			if err != nil {
 				t.Fatal(err)
 			}
 			body := req.Body
 			req, _ = http.NewRequest(rq.method, u, body)
 			req.ContentLength = int64(len(rq.body))
+			if rq.chunked {
+				req.ContentLength = -1
+				req.TransferEncoding = []string{"chunked"}
+			}
 			for k, v := range hdr {
 				req.Header[k] = v
 			}
 			req.Header.Del("Host")
 		} else {
 			req.Header.Set("X-Amz-Content-Sha256", hash)
-			if err := signer.SignHTTP(context.Background(), creds, req, hash, "s3", region, time.Now()); err != nil {
+			if err := signer.SignHTTP(context.Background(), creds, req, hash, "s3", region, at); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -1,5 +1,0 @@
-package conformance
-
-import "os"
-
-func osMkdirTemp() (string, error) { return os.MkdirTemp("", "anode-conformance-") }
