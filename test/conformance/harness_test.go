@@ -144,6 +144,22 @@ var httpClient = &http.Client{Timeout: 30 * time.Second}
 // bucket substituted for {b} in the path.
 func send(t *testing.T, endpoint, bucket string, rq raw) *response {
 	t.Helper()
+	req := build(t, endpoint, bucket, rq)
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", rq.method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading body: %v", rq.method, req.URL.Path, err)
+	}
+	return &response{Response: resp, body: b}
+}
+
+// build builds and signs rq.
+func build(t *testing.T, endpoint, bucket string, rq raw) *http.Request {
+	t.Helper()
 	path := strings.ReplaceAll(rq.path, "{b}", bucket)
 	req, err := http.NewRequest(rq.method, endpoint+path, strings.NewReader(rq.body))
 	if err != nil {
@@ -205,16 +221,7 @@ func send(t *testing.T, endpoint, bucket string, rq raw) *response {
 	if rq.afterSign != nil {
 		rq.afterSign(req)
 	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", rq.method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: reading body: %v", rq.method, path, err)
-	}
-	return &response{Response: resp, body: b}
+	return req
 }
 
 // mustSend sends rq and fails unless it succeeded (2xx).
