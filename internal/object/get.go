@@ -101,12 +101,12 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*GetOutput, error
 func partRange(v *meta.Version, n int) (start, end int64, err error) {
 	if len(v.Parts) == 0 {
 		if n != 1 {
-			return 0, 0, s3err.InvalidPart.WithMessage("The requested partnumber is not satisfiable")
+			return 0, 0, s3err.InvalidPartNumber
 		}
 		return 0, v.Size - 1, nil
 	}
 	if n > len(v.Parts) {
-		return 0, 0, s3err.InvalidPart.WithMessage("The requested partnumber is not satisfiable")
+		return 0, 0, s3err.InvalidPartNumber
 	}
 	for _, p := range v.Parts[:n-1] {
 		start += p.Size
