@@ -385,3 +385,48 @@ func TestSDK(t *testing.T) {
 		})
 	}
 }
+
+// TestCopyObjectSourceAbove5GiB: CopyObject of a source above 5 GiB is
+// InvalidRequest, as on AWS ("CopyObject": "you must use the multipart
+// upload UploadPartCopy for objects larger than 5 GB"). The source is made
+// cheaply: UploadPartCopy of a whole 5 MiB object references its chunks,
+// so 1025 such parts make a 5.005 GiB object without writing it. The same
+// source is still copied with UploadPartCopy.
+func TestCopyObjectSourceAbove5GiB(t *testing.T) {
+	startServers(t)
+	c := client(servers.open.Endpoint, "us-east-1")
+	b := newBucketName()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String("5mib"), Body: bytes.NewReader(bytes.Repeat([]byte("z"), 5*mib))}); err != nil {
+		t.Fatal(err)
+	}
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(b), Key: aws.String("big")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const parts = 1025
+	var done []types.CompletedPart
+	for n := int32(1); n <= parts; n++ {
+		out, err := c.UploadPartCopy(ctx, &s3.UploadPartCopyInput{Bucket: aws.String(b), Key: aws.String("big"), UploadId: up.UploadId,
+			PartNumber: aws.Int32(n), CopySource: aws.String(b + "/5mib")})
+		if err != nil {
+			t.Fatalf("part %d: %v", n, err)
+		}
+		done = append(done, types.CompletedPart{PartNumber: aws.Int32(n), ETag: out.CopyPartResult.ETag})
+	}
+	if _, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String(b), Key: aws.String("big"),
+		UploadId: up.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: done}}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String("big")})
+	if err != nil || aws.ToInt64(h.ContentLength) <= 5<<30 {
+		t.Fatalf("source: %v, %d bytes", err, aws.ToInt64(h.ContentLength))
+	}
+	_, err = c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(b), Key: aws.String("copy"), CopySource: aws.String(b + "/big")})
+	wantCode(t, err, "InvalidRequest", 400)
+	if _, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String("copy")}); err == nil {
+		t.Fatal("the refused copy created the object")
+	}
+}
