@@ -184,6 +184,58 @@ var rawCases = []rawCase{
 		status: 400, code: "AuthorizationHeaderMalformed",
 	},
 	{
+		name: "a credential scope whose date is not the request's", doc: "Authenticating Requests: credential scope (AuthorizationHeaderMalformed, \"Invalid credential date\")",
+		req: raw{method: "GET", path: "/{b}", afterSign: func(r *http.Request) {
+			a := r.Header.Get("Authorization")
+			i := strings.Index(a, "Credential=") + len("Credential=anodetest/")
+			r.Header.Set("Authorization", a[:i]+"20000101"+a[i+8:])
+		}},
+		status: 400, code: "AuthorizationHeaderMalformed",
+	},
+	{
+		name: "a credential scope with another terminator", doc: "Authenticating Requests: credential scope ends in aws4_request (AuthorizationHeaderMalformed)",
+		req: raw{method: "GET", path: "/{b}", afterSign: func(r *http.Request) {
+			r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "/aws4_request", "/aws5_request", 1))
+		}},
+		status: 400, code: "AuthorizationHeaderMalformed",
+	},
+	{
+		name: "an unknown access key", doc: "Error responses: InvalidAccessKeyId",
+		req: raw{method: "GET", path: "/{b}", afterSign: func(r *http.Request) {
+			r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "Credential=anodetest/", "Credential=nobody/", 1))
+		}},
+		status: 403, code: "InvalidAccessKeyId",
+	},
+	{
+		name: "a signature over other bytes", doc: "Error responses: SignatureDoesNotMatch",
+		req:    raw{method: "GET", path: "/{b}", afterSign: func(r *http.Request) { r.URL.RawQuery = "prefix=changed" }},
+		status: 403, code: "SignatureDoesNotMatch",
+	},
+	{
+		name: "a request signed an hour ago", doc: "Error responses: RequestTimeTooSkewed (more than 15 minutes)",
+		req:    raw{method: "GET", path: "/{b}", signedAt: time.Now().Add(-time.Hour)},
+		status: 403, code: "RequestTimeTooSkewed",
+	},
+	{
+		name: "a header-signed request without x-amz-content-sha256", doc: "Authenticating Requests (AWS Signature Version 4): x-amz-content-sha256 is required (InvalidRequest, \"Missing required header for this request: x-amz-content-sha256\")",
+		req:    raw{method: "GET", path: "/{b}", afterSign: func(r *http.Request) { r.Header.Del("X-Amz-Content-Sha256") }},
+		status: 400, code: "InvalidRequest",
+	},
+	{
+		name: "a negative X-Amz-Expires", doc: "Authenticating Requests: Using Query Parameters (AuthorizationQueryParametersError, \"X-Amz-Expires must be non-negative\")",
+		req: raw{method: "GET", path: "/{b}", presign: time.Hour, afterSign: func(r *http.Request) {
+			q := r.URL.Query()
+			q.Set("X-Amz-Expires", "-1")
+			r.URL.RawQuery = q.Encode()
+		}},
+		status: 400, code: "AuthorizationQueryParametersError",
+	},
+	{
+		name: "SigV2 is refused", doc: "Authenticating Requests: Signature Version 2 is deprecated (InvalidRequest, \"Please use AWS4-HMAC-SHA256\")",
+		req:    raw{method: "GET", path: "/{b}", anonymous: true, header: map[string]string{"Authorization": "AWS anodetest:c2lnbmF0dXJl", "Date": time.Now().UTC().Format(http.TimeFormat)}},
+		status: 400, code: "InvalidRequest",
+	},
+	{
 		name: "X-Amz-Expires above seven days", doc: "Authenticating Requests: Using Query Parameters (X-Amz-Expires at most 604800)",
 		req:    raw{method: "GET", path: "/{b}", presign: 604801 * time.Second},
 		status: 400, code: "AuthorizationQueryParametersError",
@@ -425,6 +477,19 @@ var rawCases = []rawCase{
 		name: "a part number above 10000", doc: "UploadPart, partNumber (1-10000)",
 		req:    put("/{b}/k?partNumber=10001&uploadId=x", "x", nil),
 		status: 400, code: "InvalidArgument",
+	},
+
+	{
+		name: "HEAD of a delete marker", doc: "HeadObject: a delete marker answers 404 with x-amz-delete-marker: true",
+		setup:  []raw{versioningOn, put("/{b}/k", "hello", nil), {method: "DELETE", path: "/{b}/k"}},
+		req:    raw{method: "HEAD", path: "/{b}/k"},
+		status: 404, header: map[string]string{"x-amz-delete-marker": "true"},
+	},
+	{
+		name: "a version ID that does not exist", doc: "GetObject, versionId: NoSuchVersion (404)",
+		setup:  []raw{versioningOn, put("/{b}/k", "hello", nil)},
+		req:    raw{method: "GET", path: "/{b}/k?versionId=0000000000000001"},
+		status: 404, code: "NoSuchVersion",
 	},
 
 	// (9) Unsupported features answer what AWS answers for their shape.

@@ -169,6 +169,21 @@ var sdkCases = []sdkCase{
 		},
 	},
 	{
+		name: "a part below 5 MiB that is not the last", doc: "CompleteMultipartUpload: EntityTooSmall (every part but the last at least 5 MiB)",
+		fn: func(t *testing.T, c *s3.Client, b string) {
+			up := must(c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(b), Key: aws.String("k")}))
+			var parts []types.CompletedPart
+			for n := int32(1); n <= 2; n++ {
+				p := must(c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(b), Key: aws.String("k"), UploadId: up.UploadId,
+					PartNumber: aws.Int32(n), Body: strings.NewReader("small")}))
+				parts = append(parts, types.CompletedPart{PartNumber: aws.Int32(n), ETag: p.ETag})
+			}
+			_, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String(b), Key: aws.String("k"),
+				UploadId: up.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
+			wantCode(t, err, "EntityTooSmall", 400)
+		},
+	},
+	{
 		name: "no VersionId from CompleteMultipartUpload in an unversioned bucket", doc: "CompleteMultipartUpload, x-amz-version-id (versioned buckets only)",
 		fn: func(t *testing.T, c *s3.Client, b string) {
 			done, _ := multipart(t, c, b, "k", nil, 10)
