@@ -445,3 +445,76 @@ func TestCopyObjectSourceAbove5GiB(t *testing.T) {
 		t.Fatal("the refused copy created the object")
 	}
 }
+
+// TestPartReuploadedWhileInFlight: a part uploaded again while its first
+// upload is still sending. AWS: "If you upload a new part using the same
+// part number that was used with a previous part, the previously uploaded
+// part is overwritten" (UploadPart); the upload that finishes last is the
+// part. Here the first upload finishes last, so it is the part, and the
+// object holds its bytes; completing with the other ETag is InvalidPart.
+func TestPartReuploadedWhileInFlight(t *testing.T) {
+	startServers(t)
+	c := client(servers.open.Endpoint, "us-east-1")
+	b := newBucketName()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+		t.Fatal(err)
+	}
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(b), Key: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := bytes.Repeat([]byte("1"), 1<<20)
+	pr, pw := io.Pipe()
+	type result struct {
+		etag string
+		err  error
+	}
+	// The slow upload streams from a pipe (UNSIGNED-PAYLOAD: the SDK would
+	// want to hash a seekable body first).
+	req := build(t, servers.open.Endpoint, b, raw{method: "PUT", path: "/{b}/k?partNumber=1&uploadId=" + url.QueryEscape(aws.ToString(up.UploadId)), unsignedPayload: true})
+	req.Body, req.ContentLength = pr, int64(len(first))
+	slow := make(chan result, 1)
+	go func() {
+		resp, err := httpClient.Do(req)
+		if err != nil {
+			slow <- result{err: err}
+			return
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			err = fmt.Errorf("slow part upload: %s", resp.Status)
+		}
+		slow <- result{resp.Header.Get("ETag"), err}
+	}()
+	pw.Write(first[:len(first)/2]) // the first upload is under way
+	second, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(b), Key: aws.String("k"), UploadId: up.UploadId,
+		PartNumber: aws.Int32(1), Body: strings.NewReader("second")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw.Write(first[len(first)/2:])
+	pw.Close()
+	r := <-slow
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	parts, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String(b), Key: aws.String("k"), UploadId: up.UploadId})
+	if err != nil || len(parts.Parts) != 1 || aws.ToString(parts.Parts[0].ETag) != r.etag {
+		t.Fatalf("ListParts after both uploads: %+v %v, want the first upload's ETag %s", parts, err, r.etag)
+	}
+	_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String(b), Key: aws.String("k"), UploadId: up.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{PartNumber: aws.Int32(1), ETag: second.ETag}}}})
+	wantCode(t, err, "InvalidPart", 400)
+	if _, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String(b), Key: aws.String("k"), UploadId: up.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{PartNumber: aws.Int32(1), ETag: aws.String(r.etag)}}}}); err != nil {
+		t.Fatal(err)
+	}
+	g, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(g.Body)
+	if !bytes.Equal(data, first) {
+		t.Fatalf("object has %d bytes, want the first upload's %d", len(data), len(first))
+	}
+}
