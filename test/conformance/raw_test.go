@@ -318,6 +318,18 @@ var rawCases = []rawCase{
 		status: 200, header: map[string]string{"x-amz-version-id": "null"},
 	},
 	{
+		name: "an object written before versioning is the null version", doc: "Adding objects to versioning-enabled buckets (objects stored before versioning have the version ID null); HeadObject x-amz-version-id",
+		setup:  []raw{put("/{b}/k", "hello", nil), versioningOn},
+		req:    raw{method: "HEAD", path: "/{b}/k"},
+		status: 200, header: map[string]string{"x-amz-version-id": "null"},
+	},
+	{
+		name: "no x-amz-version-id on GET where versioning never was enabled", doc: "GetObject, x-amz-version-id",
+		setup:  []raw{put("/{b}/k", "hello", nil)},
+		req:    get("/{b}/k", nil),
+		status: 200, header: map[string]string{"x-amz-version-id": "-"},
+	},
+	{
 		name: "DELETE in a versioned bucket answers x-amz-delete-marker", doc: "DeleteObject, x-amz-delete-marker and x-amz-version-id",
 		setup:  []raw{versioningOn, put("/{b}/k", "hello", nil)},
 		req:    raw{method: "DELETE", path: "/{b}/k"},
