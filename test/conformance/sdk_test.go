@@ -184,6 +184,22 @@ var sdkCases = []sdkCase{
 		},
 	},
 	{
+		name: "UploadPart with a wrong checksum or Content-MD5 is BadDigest", doc: "UploadPart, x-amz-checksum-crc32 and Content-MD5; Error responses: BadDigest",
+		fn: func(t *testing.T, c *s3.Client, b string) {
+			up := must(c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(b), Key: aws.String("k"), ChecksumAlgorithm: types.ChecksumAlgorithmCrc32}))
+			_, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(b), Key: aws.String("k"), UploadId: up.UploadId,
+				PartNumber: aws.Int32(1), Body: strings.NewReader("data"), ChecksumCRC32: aws.String("AAAAAA==")})
+			wantCode(t, err, "BadDigest", 400)
+			_, err = c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(b), Key: aws.String("k"), UploadId: up.UploadId,
+				PartNumber: aws.Int32(1), Body: strings.NewReader("data"), ContentMD5: aws.String(md5b64("other"))})
+			wantCode(t, err, "BadDigest", 400)
+			parts := must(c.ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String(b), Key: aws.String("k"), UploadId: up.UploadId}))
+			if len(parts.Parts) != 0 {
+				t.Errorf("a refused part was stored: %+v", parts.Parts)
+			}
+		},
+	},
+	{
 		name: "no VersionId from CompleteMultipartUpload in an unversioned bucket", doc: "CompleteMultipartUpload, x-amz-version-id (versioned buckets only)",
 		fn: func(t *testing.T, c *s3.Client, b string) {
 			done, _ := multipart(t, c, b, "k", nil, 10)
