@@ -546,6 +546,27 @@ var rawCases = []rawCase{
 		status: 200, xml: map[string]string{"AccelerateConfiguration": ""},
 	},
 	{
+		name: "no analytics configurations", doc: "ListBucketAnalyticsConfigurations (an empty list)",
+		req:    get("/{b}?analytics", nil),
+		status: 200, xml: map[string]string{"IsTruncated": "false", "ListBucketAnalyticsConfigurationResult": ""},
+	},
+	{
+		name: "a named metrics configuration that does not exist", doc: "GetBucketMetricsConfiguration: NoSuchConfiguration",
+		req:    get("/{b}?metrics&id=m1", nil),
+		status: 404, code: "NoSuchConfiguration",
+	},
+	{
+		name: "deleting a lifecycle that does not exist", doc: "DeleteBucketLifecycle (204 No Content)",
+		req:    raw{method: "DELETE", path: "/{b}?lifecycle"},
+		status: 204,
+	},
+	{
+		name: "object retention without object lock", doc: "GetObjectRetention (InvalidRequest \"Bucket is missing Object Lock Configuration\")",
+		setup:  []raw{put("/{b}/k", "hello", nil)},
+		req:    get("/{b}/k?retention", nil),
+		status: 400, code: "InvalidRequest",
+	},
+	{
 		name: "a torrent of a missing key", doc: "GetObjectTorrent: the key is looked up first (NoSuchKey, as rustfs PR 1575 for ceph s3-tests test_get_object_torrent)",
 		req:    get("/{b}/missing?torrent", nil),
 		status: 404, code: "NoSuchKey",

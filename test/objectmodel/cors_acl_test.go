@@ -3,6 +3,7 @@ package objectmodel
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -128,6 +129,9 @@ func TestACLAndNotImplemented(t *testing.T) {
 	_, err = e.c.GetBucketLifecycleConfiguration(e.ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(b)})
 	wantCode(t, err, "NoSuchLifecycleConfiguration")
 	_, err = e.c.GetObjectRetention(e.ctx, &s3.GetObjectRetentionInput{Bucket: aws.String(b), Key: aws.String("k")})
+	wantCode(t, err, "InvalidRequest")
+	_, err = e.c.PutObjectRetention(e.ctx, &s3.PutObjectRetentionInput{Bucket: aws.String(b), Key: aws.String("k"),
+		Retention: &types.ObjectLockRetention{Mode: types.ObjectLockRetentionModeGovernance, RetainUntilDate: aws.Time(time.Now().Add(time.Hour))}})
 	wantCode(t, err, "NotImplemented")
 	wantStatus(t, err, 501)
 }
