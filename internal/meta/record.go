@@ -114,16 +114,16 @@ func seqOfVersionID(id string) (uint64, bool) {
 
 // Bucket is a bucket's record in the system group.
 type Bucket struct {
-	Name       string `json:"name"`
-	Created    int64  `json:"created"` // unix nanoseconds
-	Owner      string `json:"owner,omitempty"`
-	Versioning string `json:"versioning,omitempty"` // "", Enabled, Suspended
-	// Region is the bucket's location constraint ("" for us-east-1).
-	Region string            `json:"region,omitempty"`
-	Tags   map[string]string `json:"tags,omitempty"`
-	CORS   []byte            `json:"cors,omitempty"` // the CORSConfiguration XML as given
+	Name       string            `json:"name"`
+	Created    int64             `json:"created"` // unix nanoseconds
+	Owner      string            `json:"owner,omitempty"`
+	Versioning string            `json:"versioning,omitempty"` // "", Enabled, Suspended
+	Tags       map[string]string `json:"tags,omitempty"`
+	CORS       []byte            `json:"cors,omitempty"` // the CORSConfiguration XML as given
 	// Rev counts the record's updates (see UpdateBucket).
 	Rev uint64 `json:"rev,omitempty"`
+	// Region is the bucket's location constraint ("" for us-east-1).
+	Region string `json:"region,omitempty"`
 }
 
 // Stats are a group's object count and logical bytes, kept by apply.

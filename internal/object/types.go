@@ -28,11 +28,11 @@ type ObjectInfo struct {
 	Checksums    map[string]string
 	ChecksumType string // FULL_OBJECT or COMPOSITE, when Checksums is set
 	PartsCount   int    // number of parts for a multipart object, 0 otherwise
+	TagCount     int
+	StorageClass string
 	// PartStart and PartEnd are the inclusive offsets of the part a
 	// HeadObject with a part number asked for.
 	PartStart, PartEnd int64
-	TagCount           int
-	StorageClass       string
 }
 
 // Conditions are the HTTP preconditions of GET, HEAD and copy sources.
