@@ -142,7 +142,10 @@ func (c StorageConfig) GCInterval() time.Duration { return secs(c.GCIntervalSecs
 
 // S3Config configures the S3 API.
 type S3Config struct {
-	// Region is the region the server reports and expects in signatures.
+	// Region, when set, is the only region accepted in signatures and in
+	// CreateBucket location constraints. Empty (the default) accepts any
+	// signing region; buckets then report the region they were created
+	// with (us-east-1 without a location constraint).
 	Region string `toml:"region"`
 	// Domains are the host names under which bucket.<domain> is a
 	// virtual-host-style request for bucket.
@@ -276,7 +279,7 @@ func Default() *Config {
 			GCIntervalSecs:    600,
 		},
 		S3: S3Config{
-			Region:             "us-east-1",
+			Region:             "",
 			Domains:            []string{"localhost"},
 			MaxBodySize:        5 * GiB,
 			RequestTimeoutSecs: 300,
