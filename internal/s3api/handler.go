@@ -184,6 +184,9 @@ func (a *api) serve(rq *request) error {
 			return err
 		}
 	}
+	if err := refuseEncryptionHeaders(rq.r.Header); err != nil {
+		return err
+	}
 	a.corsHeaders(rq)
 	return rq.route.fn(a, rq)
 }

@@ -144,7 +144,6 @@ func contentMD5(h http.Header) ([]byte, error) {
 // would expect to need to read the object back, or retention it relies on.
 func checkUnsupportedPutHeaders(h http.Header) error {
 	for _, name := range []string{
-		"x-amz-server-side-encryption-customer-algorithm",
 		"x-amz-object-lock-mode",
 		"x-amz-object-lock-retain-until-date",
 		"x-amz-object-lock-legal-hold",
@@ -153,9 +152,6 @@ func checkUnsupportedPutHeaders(h http.Header) error {
 		if h.Get(name) != "" {
 			return s3err.NotImplemented.WithMessage("The %s header is not implemented.", name)
 		}
-	}
-	if sse := h.Get("x-amz-server-side-encryption"); sse != "" && sse != "AES256" {
-		return s3err.NotImplemented.WithMessage("Server-side encryption %q is not implemented.", sse)
 	}
 	if sc := h.Get("x-amz-storage-class"); sc != "" && !storageClasses[sc] {
 		return s3err.InvalidStorageClass
