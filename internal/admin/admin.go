@@ -32,6 +32,8 @@ type Config struct {
 	// RemoveNode serves POST /cluster/remove-node?id=N.
 	RemoveNode http.HandlerFunc
 	Pprof      bool
+	// KMS serves /kms/ (KMSHandler), when set.
+	KMS http.Handler
 }
 
 // NewHandler returns the admin HTTP handler:
@@ -60,6 +62,9 @@ func NewHandler(cfg Config) http.Handler {
 		}
 		w.Write([]byte(`{"status":"ready"}` + "\n"))
 	})
+	if cfg.KMS != nil {
+		mux.Handle("/kms/", cfg.KMS)
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /cluster/status", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)

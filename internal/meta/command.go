@@ -26,6 +26,9 @@ const (
 	OpSetMembers     Op = 11
 	OpAddNode        Op = 12
 	OpRemoveNode     Op = 13
+	// The built-in KMS's keys (encryption.go). Numbered apart from the
+	// others so that concurrent additions do not collide.
+	OpPutKMSKey Op = 40
 )
 
 func (o Op) String() string {
@@ -56,6 +59,8 @@ func (o Op) String() string {
 		return "AddNode"
 	case OpRemoveNode:
 		return "RemoveNode"
+	case OpPutKMSKey:
+		return "PutKMSKey"
 	}
 	return fmt.Sprintf("Op(%d)", uint8(o))
 }
@@ -100,6 +105,9 @@ type Command struct {
 	// SetMembers: the initial members; AddNode: the new node's address
 	// (Members[0].Addr); RemoveNode: the node's ID (Members[0].ID).
 	Members []cluster.Node `json:"members,omitempty"`
+
+	// PutKMSKey: the key record to write.
+	KMSKey *KMSKey `json:"kmskey,omitempty"`
 }
 
 // encodingV1 is the first byte of every encoded command: the encoding

@@ -30,6 +30,8 @@ type ObjectInfo struct {
 	PartsCount   int    // number of parts for a multipart object, 0 otherwise
 	TagCount     int
 	StorageClass string
+	// Encryption is set for an encrypted object (sse.go).
+	Encryption *EncryptionInfo
 }
 
 // Conditions are the HTTP preconditions of GET, HEAD and copy sources.
@@ -76,6 +78,8 @@ type PutInput struct {
 	// current object; IfMatch writes only if the current ETag matches.
 	IfMatch     string
 	IfNoneMatch string
+	// SSE is the encryption asked for; nil means the bucket's default.
+	SSE *SSE
 }
 
 // GetInput names an object (or version) to read, with optional range and
@@ -87,6 +91,8 @@ type GetInput struct {
 	Range      *Range
 	PartNumber int
 	Conditions Conditions
+	// CustomerKey is the SSE-C key the request carried, if any.
+	CustomerKey []byte
 }
 
 // GetOutput is an object being read. The caller must close Body.
@@ -119,6 +125,10 @@ type CopyInput struct {
 	ReplaceTags   bool
 	Tags          map[string]string
 	ChecksumAlgo  string
+	// SSE is the destination's encryption (nil: the bucket's default);
+	// SrcCustomerKey the SSE-C key of the source, if any.
+	SSE            *SSE
+	SrcCustomerKey []byte
 }
 
 // ListInput is a ListObjects (v1 or v2) request. Marker is exclusive: the

@@ -40,6 +40,7 @@ func (a *api) putObject(rq *request) error {
 		Tags:        tags,
 		IfMatch:     h.Get("If-Match"),
 		IfNoneMatch: h.Get("If-None-Match"),
+		SSE:         rq.sse.write,
 	}
 	if in.IfNoneMatch != "" && in.IfNoneMatch != "*" {
 		return s3err.NotImplemented.WithMessage("If-None-Match on a write accepts only '*'.")
@@ -51,6 +52,7 @@ func (a *api) putObject(rq *request) error {
 	wh := rq.w.Header()
 	wh.Set("ETag", info.ETag)
 	setIf(wh, "x-amz-version-id", info.VersionID)
+	setSSEHeaders(wh, info.Encryption, rq.sse.customerMD5)
 	if sum := body.checksum; sum != nil {
 		if v := info.Checksums[sum.Algorithm]; v != "" {
 			wh.Set("x-amz-checksum-"+strings.ToLower(sum.Algorithm), v)

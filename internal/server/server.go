@@ -24,6 +24,7 @@ import (
 	"github.com/anode/anode/internal/chunk"
 	"github.com/anode/anode/internal/cluster"
 	"github.com/anode/anode/internal/config"
+	"github.com/anode/anode/internal/kms"
 	"github.com/anode/anode/internal/meta"
 	"github.com/anode/anode/internal/metrics"
 	"github.com/anode/anode/internal/object"
@@ -40,6 +41,7 @@ type Server struct {
 	host    *cluster.Host
 	meta    *meta.Store
 	objects *object.Service
+	kms     *kms.Service
 
 	members     *cluster.Membership
 	bootMembers []cluster.Node // the initial members, when this node bootstrapped the cluster
@@ -57,6 +59,10 @@ type Server struct {
 // New opens the node's storage and starts its raft groups. Call Serve to
 // start answering requests and Shutdown to stop.
 func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
+	master, err := kms.LoadMasterKey(cfg.KMSMasterKey, cfg.KMS.MasterKeyFile, cfg.Storage.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	initial, err := clusterNodes(cfg)
 	if err != nil {
 		return nil, err
@@ -151,7 +157,15 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s.clusterSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go s.clusterSrv.Serve(s.clusterLn)
 	s.host.Start()
+	// The master key was checked at the start of New: this cannot fail.
+	if s.kms, err = kms.New(s.meta, master); err != nil {
+		panic(err)
+	}
+	if master == nil {
+		log.Info("no KMS master key (ANODE_KMS_MASTER_KEY or kms.master_key_file): server-side encryption requests will be refused")
+	}
 	s.objects = object.New(object.Config{
+		KMS: s.kms,
 		Meta: s.meta, Chunks: s.replicas, ChunkSize: int(cfg.Storage.ChunkSize),
 		InlineThreshold: int64(cfg.Storage.InlineThreshold), GCGrace: cfg.Storage.GCGrace(),
 		MaxObjectSize: int64(cfg.S3.MaxBodySize), MinPartSize: int64(cfg.S3.MinPartSize), Logger: log,
@@ -209,6 +223,7 @@ func (s *Server) Serve() error {
 		Objects: s.objects, Auth: &auth.Verifier{Creds: creds, Region: s.cfg.S3.Region},
 		Region: s.cfg.S3.Region, Domains: s.cfg.S3.Domains, VirtualHost: s.cfg.S3.VirtualHostStyle,
 		MaxBodySize: int64(s.cfg.S3.MaxBodySize), Logger: s.log, Audit: audit,
+		AllowSSECOverHTTP: s.cfg.S3.AllowSSECOverHTTP,
 	})
 	s.s3Srv = s3api.NewServer(s.cfg.Node.S3Addr, h, s.cfg.S3.RequestTimeout())
 	s.adminSrv = &http.Server{
@@ -218,6 +233,7 @@ func (s *Server) Serve() error {
 			Reconcile:  func() *cluster.ReconcileStats { return s.reconcile.Load() },
 			RemoveNode: s.removeNodeHandler,
 			Pprof:      s.cfg.Metrics.EnablePprof,
+			KMS:        admin.KMSHandler(s.kms, &auth.Verifier{Creds: creds, Region: s.cfg.S3.Region}),
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
