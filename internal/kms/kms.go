@@ -284,8 +284,10 @@ func (s *Service) usable(ctx context.Context, id string, create bool) (*meta.KMS
 	return rec, k, nil
 }
 
-func versionAAD(id string, v int) []byte { return fmt.Appendf(nil, "anode kms key v1\x00%s\x00%d", id, v) }
-func dedupAAD(id string) []byte        { return fmt.Appendf(nil, "anode kms dedup v1\x00%s", id) }
+func versionAAD(id string, v int) []byte {
+	return fmt.Appendf(nil, "anode kms key v1\x00%s\x00%d", id, v)
+}
+func dedupAAD(id string) []byte { return fmt.Appendf(nil, "anode kms dedup v1\x00%s", id) }
 
 // open unwraps a record's material, cached by revision.
 func (s *Service) open(rec *meta.KMSKey) (*openKey, error) {

@@ -165,7 +165,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		log.Info("no KMS master key (ANODE_KMS_MASTER_KEY or kms.master_key_file): server-side encryption requests will be refused")
 	}
 	s.objects = object.New(object.Config{
-		KMS: s.kms,
+		KMS:  s.kms,
 		Meta: s.meta, Chunks: s.replicas, ChunkSize: int(cfg.Storage.ChunkSize),
 		InlineThreshold: int64(cfg.Storage.InlineThreshold), GCGrace: cfg.Storage.GCGrace(),
 		MaxObjectSize: int64(cfg.S3.MaxBodySize), MinPartSize: int64(cfg.S3.MinPartSize), Logger: log,
