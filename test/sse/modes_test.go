@@ -168,12 +168,16 @@ func TestMultipartAndCopyCombinations(t *testing.T) {
 		{name: "s3", put: func(in *s3.PutObjectInput) { in.ServerSideEncryption = types.ServerSideEncryptionAes256 },
 			mpu:  func(in *s3.CreateMultipartUploadInput) { in.ServerSideEncryption = types.ServerSideEncryptionAes256 },
 			part: func(*s3.UploadPartInput) {}, want: types.ServerSideEncryptionAes256},
-		{name: "k1", put: func(in *s3.PutObjectInput) { in.ServerSideEncryption, in.SSEKMSKeyId = types.ServerSideEncryptionAwsKms, aws.String("k1") },
+		{name: "k1", put: func(in *s3.PutObjectInput) {
+			in.ServerSideEncryption, in.SSEKMSKeyId = types.ServerSideEncryptionAwsKms, aws.String("k1")
+		},
 			mpu: func(in *s3.CreateMultipartUploadInput) {
 				in.ServerSideEncryption, in.SSEKMSKeyId = types.ServerSideEncryptionAwsKms, aws.String("k1")
 			},
 			part: func(*s3.UploadPartInput) {}, want: types.ServerSideEncryptionAwsKms},
-		{name: "k2", put: func(in *s3.PutObjectInput) { in.ServerSideEncryption, in.SSEKMSKeyId = types.ServerSideEncryptionAwsKms, aws.String("k2") },
+		{name: "k2", put: func(in *s3.PutObjectInput) {
+			in.ServerSideEncryption, in.SSEKMSKeyId = types.ServerSideEncryptionAwsKms, aws.String("k2")
+		},
 			mpu: func(in *s3.CreateMultipartUploadInput) {
 				in.ServerSideEncryption, in.SSEKMSKeyId = types.ServerSideEncryptionAwsKms, aws.String("k2")
 			},
