@@ -53,7 +53,7 @@ func (s *Service) HeadObject(ctx context.Context, in GetInput) (ObjectInfo, erro
 	if err := CheckConditions(info, in.Conditions, false); err != nil {
 		return info, err
 	}
-	if _, err := s.openKeys(ctx, v.Encryption, in.CustomerKey); err != nil {
+	if err := s.checkCustomerKey(v.Encryption, in.CustomerKey); err != nil {
 		return info, err
 	}
 	if in.PartNumber > 0 {

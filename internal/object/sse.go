@@ -231,6 +231,32 @@ func (s *Service) openKeys(ctx context.Context, enc *meta.Encryption, customerKe
 	return keysOf(enc, dk.Plain, dk.Dedup), nil
 }
 
+// checkCustomerKey checks the SSE-C key of a request that reads only an
+// object's metadata (HEAD): an SSE-C object needs its key, others none.
+// No KMS key is used, so HEAD works while an object's KMS key is disabled.
+func (s *Service) checkCustomerKey(enc *meta.Encryption, customerKey []byte) error {
+	switch {
+	case enc != nil && enc.Mode == ModeC && customerKey == nil:
+		return errSSECNeeded
+	case (enc == nil || enc.Mode != ModeC) && customerKey != nil:
+		return errSSECNotApplies
+	case customerKey == nil:
+		return nil
+	}
+	k, err := s.kms()
+	if err != nil {
+		return err
+	}
+	check, err := k.CustomerKeyHMAC(customerKey)
+	if err != nil {
+		return err
+	}
+	if !hmac.Equal(check, enc.CustomerKeyHMAC) {
+		return errSSECWrongKey
+	}
+	return nil
+}
+
 // openVersion returns the plain view of a stored version (inline data and
 // Parquet index decrypted) and the keys of its chunks.
 func (s *Service) openVersion(ctx context.Context, v *meta.Version, customerKey []byte) (*meta.Version, chunkKeys, error) {

@@ -74,6 +74,10 @@ func TestSSEKMSKeys(t *testing.T) {
 	wantCode(t, err, "KMS.DisabledException", 400)
 	_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("kms"), Key: aws.String("o")})
 	wantCode(t, err, "KMS.DisabledException", 400)
+	// HEAD needs no key material: it still answers, as in AWS.
+	if _, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("kms"), Key: aws.String("o")}); err != nil {
+		t.Fatalf("head while disabled: %v", err)
+	}
 	if st, body := kmsAdmin(t, srv.AdminURL, "POST", "/kms/enable?id=app-key", "", srv.AccessKey, srv.SecretKey); st != http.StatusOK {
 		t.Fatalf("enable: %d %s", st, body)
 	}
