@@ -69,7 +69,8 @@ func adminKMS(args []string) error {
 
 // kmsRequest sends one SigV4-signed request to the KMS admin API.
 func kmsRequest(addr, region, method, path string, body []byte) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	// Rotation rewraps every stored data key of the key: allow it time.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, addr+path, bytes.NewReader(body))
 	if err != nil {

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -16,12 +17,16 @@ import (
 //
 //	GET  /kms/keys                 list the keys (JSON)
 //	POST /kms/keys                 create one: {"id": "...", "description": "..."}
-//	POST /kms/rotate?id=ID         add a new backing key version
+//	POST /kms/rotate?id=ID         add a new backing key version and rewrap
+//	                               every stored data key under it
 //	POST /kms/disable?id=ID        refuse the key for encryption and decryption
 //	POST /kms/enable?id=ID         allow it again
 //
 // Key material never leaves the server.
-func KMSHandler(svc *kms.Service, root *auth.Verifier) http.Handler {
+//
+// rewrap, when set, rewraps the stored data keys of a key after rotation
+// (object.Service.RewrapKey) and returns how many it rewrapped.
+func KMSHandler(svc *kms.Service, root *auth.Verifier, rewrap func(ctx context.Context, id string) (int, error)) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /kms/keys", func(w http.ResponseWriter, r *http.Request) {
 		keys, err := svc.ListKeys(r.Context())
@@ -61,9 +66,25 @@ func KMSHandler(svc *kms.Service, root *auth.Verifier) http.Handler {
 			writeJSON(w, http.StatusOK, info)
 		}
 	}
-	mux.HandleFunc("POST /kms/rotate", change(func(r *http.Request, id string) (kms.KeyInfo, error) {
-		return svc.RotateKey(r.Context(), id)
-	}))
+	mux.HandleFunc("POST /kms/rotate", func(w http.ResponseWriter, r *http.Request) {
+		id := r.URL.Query().Get("id")
+		info, err := svc.RotateKey(r.Context(), id)
+		if err != nil {
+			kmsError(w, err)
+			return
+		}
+		n := 0
+		if rewrap != nil {
+			if n, err = rewrap(r.Context(), id); err != nil {
+				http.Error(w, "rotated, but rewrapping the stored data keys failed (rotate again to resume): "+err.Error(), http.StatusInternalServerError)
+				return
+			}
+		}
+		writeJSON(w, http.StatusOK, struct {
+			kms.KeyInfo
+			Rewrapped int `json:"rewrapped"`
+		}{info, n})
+	})
 	mux.HandleFunc("POST /kms/disable", change(func(r *http.Request, id string) (kms.KeyInfo, error) {
 		return svc.SetEnabled(r.Context(), id, false)
 	}))

@@ -43,7 +43,7 @@ const (
 
 var (
 	ops = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "anode_kms_operations_total", Help: "Built-in KMS operations by kind (generate, decrypt, create, rotate, enable, disable).",
+		Name: "anode_kms_operations_total", Help: "Built-in KMS operations by kind (generate, decrypt, rewrap, create, rotate, enable, disable).",
 	}, []string{"op"})
 	failures = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "anode_kms_failures_total", Help: "Built-in KMS operations that failed, by kind.",
@@ -394,9 +394,10 @@ func (s *Service) ListKeys(ctx context.Context) ([]KeyInfo, error) {
 }
 
 // RotateKey adds a new backing key version: new data keys are wrapped by
-// it; data keys wrapped by older versions still open (as with AWS KMS
-// automatic rotation). No object data is rewritten, and the dedup secret
-// is kept, so new writes still deduplicate against old ones.
+// it; data keys wrapped by older versions still open until they are
+// rewrapped (Rewrap, driven by object.Service.RewrapKey). No object data
+// is rewritten, and the dedup secret is kept, so new writes still
+// deduplicate against old ones.
 func (s *Service) RotateKey(ctx context.Context, id string) (KeyInfo, error) {
 	return s.counted("rotate", func() (KeyInfo, error) {
 		return s.update(ctx, id, func(rec *meta.KMSKey) {
@@ -458,3 +459,41 @@ func SealAEAD(g cipher.AEAD, plaintext, aad []byte) ([]byte, error) {
 
 // OpenAEAD is Open with an AEAD already made.
 func OpenAEAD(g cipher.AEAD, sealed, aad []byte) ([]byte, error) { return openWith(g, sealed, aad) }
+
+// Rewrap opens a data key wrapped by an older version of KMS key id and
+// wraps it again by the key's latest version, returning that version and
+// the new wrapped key. The data key itself does not change.
+func (s *Service) Rewrap(ctx context.Context, id string, version int, sealed, context []byte) (int, []byte, error) {
+	ops.WithLabelValues("rewrap").Inc()
+	v, out, err := s.rewrap(ctx, id, version, sealed, context)
+	if err != nil {
+		failures.WithLabelValues("rewrap").Inc()
+	}
+	return v, out, err
+}
+
+func (s *Service) rewrap(ctx context.Context, id string, version int, sealed, context []byte) (int, []byte, error) {
+	rec, k, err := s.usable(ctx, id, false)
+	if err != nil {
+		return 0, nil, err
+	}
+	old := k.versions[version]
+	if old == nil {
+		return 0, nil, fmt.Errorf("kms: key %s has no version %d", id, version)
+	}
+	plain, err := openWith(old, sealed, dataKeyAAD(id, version, context))
+	if err != nil {
+		return 0, nil, fmt.Errorf("kms: data key under %s/%d does not open: %w", id, version, err)
+	}
+	latest := rec.Versions[len(rec.Versions)-1].Version
+	return latest, sealWith(k.versions[latest], plain, dataKeyAAD(id, latest, context)), nil
+}
+
+// LatestVersion returns the version new data keys of key id are wrapped by.
+func (s *Service) LatestVersion(ctx context.Context, id string) (int, error) {
+	rec, _, err := s.usable(ctx, id, false)
+	if err != nil {
+		return 0, err
+	}
+	return rec.Versions[len(rec.Versions)-1].Version, nil
+}

@@ -28,7 +28,8 @@ const (
 	OpRemoveNode     Op = 13
 	// The built-in KMS's keys (encryption.go). Numbered apart from the
 	// others so that concurrent additions do not collide.
-	OpPutKMSKey Op = 40
+	OpPutKMSKey     Op = 40
+	OpRewrapDataKey Op = 41 // placement groups (rewrap.go)
 )
 
 func (o Op) String() string {
@@ -61,6 +62,8 @@ func (o Op) String() string {
 		return "RemoveNode"
 	case OpPutKMSKey:
 		return "PutKMSKey"
+	case OpRewrapDataKey:
+		return "RewrapDataKey"
 	}
 	return fmt.Sprintf("Op(%d)", uint8(o))
 }
@@ -108,6 +111,8 @@ type Command struct {
 
 	// PutKMSKey: the key record to write.
 	KMSKey *KMSKey `json:"kmskey,omitempty"`
+	// RewrapDataKey: the version and its newly wrapped data key.
+	Rewrap *Rewrap `json:"rewrap,omitempty"`
 }
 
 // encodingV1 is the first byte of every encoded command: the encoding

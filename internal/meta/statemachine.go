@@ -76,6 +76,8 @@ func (sm *StateMachine) apply(b *pebble.Batch, index uint64, cmd *Command) (*Res
 		return sm.changeMembers(b, cmd)
 	case OpPutKMSKey:
 		return sm.putKMSKey(b, cmd)
+	case OpRewrapDataKey:
+		return sm.rewrapDataKey(b, cmd)
 	}
 	return nil, fmt.Errorf("unknown op %d", cmd.Op)
 }

@@ -490,3 +490,40 @@ func (s *Service) GetBucketEncryption(ctx context.Context, bucket string) (*Buck
 	}
 	return b.Encryption, nil
 }
+
+// RewrapKey wraps again, by the latest version of KMS key id, the data key
+// of every stored version wrapped by an older one (after a rotation). No
+// object data or chunk key changes: each version's record gets its new
+// wrapped data key through its group (OpRewrapDataKey). It returns how
+// many versions were rewrapped. Multipart uploads in progress keep the
+// wrap they were created with.
+func (s *Service) RewrapKey(ctx context.Context, id string) (int, error) {
+	k, err := s.kms()
+	if err != nil {
+		return 0, err
+	}
+	latest, err := k.LatestVersion(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = s.meta.EachWrappedVersion(ctx, id, latest, func(wv meta.WrappedVersion) error {
+		e := wv.Version.Encryption
+		to, sealed, err := k.Rewrap(ctx, id, e.KeyVersion, e.DataKey, []byte(e.Context))
+		if err != nil {
+			return fmt.Errorf("rewrap %s/%s: %w", wv.Bucket, wv.Key, err)
+		}
+		res, err := s.meta.Propose(ctx, wv.Group, &meta.Command{
+			Op: meta.OpRewrapDataKey, Time: s.now().UnixNano(), Bucket: wv.Bucket, Key: wv.Key,
+			Rewrap: &meta.Rewrap{Seq: wv.Version.Seq, KeyID: id, From: e.KeyVersion, To: to, DataKey: sealed},
+		})
+		if err != nil {
+			return fmt.Errorf("rewrap %s/%s: %w", wv.Bucket, wv.Key, err)
+		}
+		if res.Version != nil {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}

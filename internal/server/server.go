@@ -233,7 +233,7 @@ func (s *Server) Serve() error {
 			Reconcile:  func() *cluster.ReconcileStats { return s.reconcile.Load() },
 			RemoveNode: s.removeNodeHandler,
 			Pprof:      s.cfg.Metrics.EnablePprof,
-			KMS:        admin.KMSHandler(s.kms, &auth.Verifier{Creds: creds, Region: s.cfg.S3.Region}),
+			KMS:        admin.KMSHandler(s.kms, &auth.Verifier{Creds: creds, Region: s.cfg.S3.Region}, s.objects.RewrapKey),
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}

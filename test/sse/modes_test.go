@@ -88,6 +88,37 @@ func TestSSEKMSKeys(t *testing.T) {
 	if st != http.StatusOK || !strings.Contains(body, `"app-key"`) || !strings.Contains(body, `"aws/s3"`) {
 		t.Fatalf("list: %d %s", st, body)
 	}
+	// Rotation rewraps noncurrent versions too: "o" and both versions of "v".
+	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("kms"),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range 2 {
+		put, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("kms"), Key: aws.String("v"), Body: strings.NewReader(fmt.Sprint("version ", i)),
+			ServerSideEncryption: types.ServerSideEncryptionAwsKms, SSEKMSKeyId: aws.String("app-key"), SSEKMSEncryptionContext: aws.String(encCtx)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, aws.ToString(put.VersionId))
+	}
+	if st, body := kmsAdmin(t, srv.AdminURL, "POST", "/kms/rotate?id=app-key", "", srv.AccessKey, srv.SecretKey); st != http.StatusOK || !strings.Contains(body, `"rewrapped": 3`) {
+		t.Fatalf("rotate: %d %s", st, body)
+	}
+	for i, id := range ids {
+		out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("kms"), Key: aws.String("v"), VersionId: aws.String(id)})
+		if err != nil {
+			t.Fatalf("version %d after rotation: %v", i, err)
+		}
+		b, _ := io.ReadAll(out.Body)
+		out.Body.Close()
+		if string(b) != fmt.Sprint("version ", i) {
+			t.Fatalf("version %d: %q", i, b)
+		}
+	}
+	if _, got := get(t, c, "kms", "o", "", nil); !bytes.Equal(got, data) {
+		t.Fatal("differs after rotation")
+	}
 }
 
 // TestSSEC covers customer keys: the key is needed for GET and HEAD (none:

@@ -182,14 +182,23 @@ func TestDedupUnderEncryption(t *testing.T) {
 	}
 	// Rotation keeps dedup (the chunk-key secret survives it) and old
 	// objects readable.
-	if st, body := kmsAdmin(t, srv.AdminURL, "POST", "/kms/rotate?id=key-a", "", srv.AccessKey, srv.SecretKey); st != http.StatusOK || !strings.Contains(body, `"versions": 2`) {
+	// Rotation rewraps the data keys of a-1 and a-2 (their records only).
+	if st, body := kmsAdmin(t, srv.AdminURL, "POST", "/kms/rotate?id=key-a", "", srv.AccessKey, srv.SecretKey); st != http.StatusOK ||
+		!strings.Contains(body, `"versions": 2`) || !strings.Contains(body, `"rewrapped": 2`) {
 		t.Fatalf("rotate: %d %s", st, body)
 	}
 	put("a-3", kms("key-a"))
 	if got := physical(); got != 3*oneCopy {
 		t.Fatalf("after rotation: physical %.0f, want %.0f", got, 3*oneCopy)
 	}
-	for _, key := range []string{"a-1", "a-3"} {
+	// A second rotation rewraps all three (a-3 was written under version 2).
+	if st, body := kmsAdmin(t, srv.AdminURL, "POST", "/kms/rotate?id=key-a", "", srv.AccessKey, srv.SecretKey); st != http.StatusOK || !strings.Contains(body, `"rewrapped": 3`) {
+		t.Fatalf("second rotate: %d %s", st, body)
+	}
+	if got := physical(); got != 3*oneCopy {
+		t.Fatalf("rotation rewrote data: physical %.0f, want %.0f", got, 3*oneCopy)
+	}
+	for _, key := range []string{"a-1", "a-2", "a-3"} {
 		if _, got := get(t, c, "dedup", key, "", nil); !bytes.Equal(got, data) {
 			t.Fatalf("%s differs after rotation", key)
 		}
