@@ -293,7 +293,7 @@ func (s *Service) UploadPart(ctx context.Context, in UploadPartInput) (PartInfo,
 		return PartInfo{}, s3err.BadDigest
 	}
 	p := &meta.Part{
-		Number: in.PartNumber, Size: body.size, ETag: hex.EncodeToString(body.md5),
+		Number: in.PartNumber, Size: body.size, ETag: body.etag(),
 		Modified: s.now().UnixNano(), Checksums: body.checksums, Chunks: body.chunks, ChunkKeys: body.sealedKeys,
 	}
 	return s.commitPart(ctx, u, p, body.firstTouch)
@@ -425,7 +425,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (P
 		return PartInfo{}, srcInfo, err
 	}
 	p := &meta.Part{
-		Number: in.PartNumber, Size: body.size, ETag: hex.EncodeToString(body.md5),
+		Number: in.PartNumber, Size: body.size, ETag: body.etag(),
 		Modified: now.UnixNano(), Checksums: body.checksums, Chunks: body.chunks, ChunkKeys: body.sealedKeys,
 	}
 	info, err := s.commitPart(ctx, u, p, body.firstTouch)

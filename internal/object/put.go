@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
@@ -111,7 +110,7 @@ type body struct {
 }
 
 func (b *body) version() *meta.Version {
-	v := &meta.Version{Size: b.size, ETag: hex.EncodeToString(b.md5), Inline: b.inline, Chunks: b.chunks}
+	v := &meta.Version{Size: b.size, ETag: b.etag(), Inline: b.inline, Chunks: b.chunks}
 	if len(b.checksums) > 0 {
 		v.Checksums = b.checksums
 		v.ChecksumType = "FULL_OBJECT"

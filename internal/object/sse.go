@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -95,6 +96,8 @@ type objectKeys struct {
 	dk     cipher.AEAD      // seals chunk keys and the Parquet index
 	inline cipher.AEAD      // encrypts inline data in blocks
 	dedup  []byte           // chunk keys are HMAC-SHA256(dedup, plaintext)
+	// etagKey makes the ETags of SSE-KMS and SSE-C objects (body.etag).
+	etagKey []byte
 }
 
 // chunkKeys are the plaintext keys of a version's chunks, in order; nil
@@ -124,7 +127,8 @@ func mustDerive(secret []byte, info string) []byte {
 func keysOf(enc *meta.Encryption, plain, dedup []byte) *objectKeys {
 	e := *enc
 	e.ChunkKeys = nil
-	return &objectKeys{enc: &e, dk: gcm(plain), inline: gcm(mustDerive(plain, "anode inline v1")), dedup: dedup}
+	return &objectKeys{enc: &e, dk: gcm(plain), inline: gcm(mustDerive(plain, "anode inline v1")), dedup: dedup,
+		etagKey: mustDerive(plain, "anode etag v1")}
 }
 
 var errNoKMS = s3err.NoMasterKey
@@ -527,3 +531,19 @@ func (s *Service) RewrapKey(ctx context.Context, id string) (int, error) {
 	})
 	return n, err
 }
+
+// etag returns the ETag of an ingested body: the hex MD5 of its data, as
+// S3 answers for plain and SSE-S3 objects; for SSE-KMS and SSE-C, as in
+// AWS, a value that is not the MD5 (an HMAC of it under a key derived from
+// the object's data key), so that the stored metadata does not reveal the
+// MD5 of the plaintext. Content-MD5 is still checked against the real MD5.
+func (b *body) etag() string {
+	if b.keys == nil || b.keys.enc.Mode == ModeS3 {
+		return hex.EncodeToString(b.md5)
+	}
+	m := hmac.New(sha256.New, b.keys.etagKey)
+	m.Write(b.md5)
+	return hex.EncodeToString(m.Sum(nil)[:md5Size])
+}
+
+const md5Size = 16

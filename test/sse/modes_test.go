@@ -3,6 +3,8 @@ package sse
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -49,6 +51,11 @@ func TestSSEKMSKeys(t *testing.T) {
 	}
 	if put.ServerSideEncryption != types.ServerSideEncryptionAwsKms || aws.ToString(put.SSEKMSKeyId) != "app-key" || !aws.ToBool(put.BucketKeyEnabled) {
 		t.Fatalf("put answer: %q %q %v", put.ServerSideEncryption, aws.ToString(put.SSEKMSKeyId), aws.ToBool(put.BucketKeyEnabled))
+	}
+	// As in AWS, an SSE-KMS ETag is not the MD5 of the data (it would
+	// reveal it to whoever reads the metadata).
+	if sum := md5.Sum(data); strings.Contains(aws.ToString(put.ETag), hex.EncodeToString(sum[:])) || len(aws.ToString(put.ETag)) != 34 {
+		t.Fatalf("SSE-KMS ETag %s", aws.ToString(put.ETag))
 	}
 	head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("kms"), Key: aws.String("o")})
 	if err != nil || aws.ToString(head.SSEKMSKeyId) != "app-key" || head.ServerSideEncryption != types.ServerSideEncryptionAwsKms || !aws.ToBool(head.BucketKeyEnabled) {

@@ -3,6 +3,8 @@ package sse
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"os"
@@ -34,6 +36,9 @@ func TestSSES3RoundTrip(t *testing.T) {
 		}
 		if put.ServerSideEncryption != types.ServerSideEncryptionAes256 {
 			t.Fatalf("put %d: SSE header %q", size, put.ServerSideEncryption)
+		}
+		if sum := md5.Sum(data); aws.ToString(put.ETag) != `"`+hex.EncodeToString(sum[:])+`"` {
+			t.Fatalf("put %d: SSE-S3 ETag %s is not the MD5, as S3 answers", size, aws.ToString(put.ETag))
 		}
 		out, got := get(t, c, "s3rt", key, "", nil)
 		if !bytes.Equal(got, data) || out.ServerSideEncryption != types.ServerSideEncryptionAes256 {
