@@ -374,7 +374,12 @@ func (s *Service) readEncrypted(c meta.ChunkRef, key []byte, lo, hi int64, dst [
 	b0, b1 := lo/sseBlock, (hi-1)/sseBlock+1
 	off := b0 * (sseBlock + sseTag)
 	end := min(b1*(sseBlock+sseTag), cipherLen(c.Size))
-	ct := make([]byte, end-off)
+	bufp := s.getCipherBuf()
+	defer s.putCipherBuf(bufp)
+	if int64(cap(*bufp)) < end-off {
+		*bufp = make([]byte, 0, end-off)
+	}
+	ct := (*bufp)[:end-off]
 	n, err := s.cfg.Chunks.ReadAt(chunk.Hash(c.Hash), ct, off)
 	var plain []byte
 	if err == nil && n == len(ct) {
