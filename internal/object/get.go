@@ -53,8 +53,10 @@ func (s *Service) HeadObject(ctx context.Context, in GetInput) (ObjectInfo, erro
 	if err := CheckConditions(info, in.Conditions, false); err != nil {
 		return info, err
 	}
-	if err := s.checkCustomerKey(v.Encryption, in.CustomerKey); err != nil {
-		return info, err
+	if !in.NoKeyCheck {
+		if err := s.checkCustomerKey(v.Encryption, in.CustomerKey); err != nil {
+			return info, err
+		}
 	}
 	if in.PartNumber > 0 {
 		if _, _, err := partRange(v, in.PartNumber); err != nil {

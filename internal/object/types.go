@@ -93,6 +93,9 @@ type GetInput struct {
 	Conditions Conditions
 	// CustomerKey is the SSE-C key the request carried, if any.
 	CustomerKey []byte
+	// NoKeyCheck skips the SSE-C key check of HeadObject, for operations
+	// that read neither data nor encryption details (the ACL answers).
+	NoKeyCheck bool
 }
 
 // GetOutput is an object being read. The caller must close Body.
