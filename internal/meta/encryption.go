@@ -33,6 +33,19 @@ type Encryption struct {
 	ChunkKeys [][]byte `json:"cks,omitempty"`
 }
 
+// Encrypted data is stored in blocks of EncryptionBlock bytes of plaintext,
+// each followed by an EncryptionTag-byte authentication tag (AES-256-GCM;
+// internal/object/sse.go).
+const (
+	EncryptionBlock = 64 << 10
+	EncryptionTag   = 16
+)
+
+// EncryptedSize is the stored size of n bytes of encrypted plaintext.
+func EncryptedSize(n int64) int64 {
+	return n + (n+EncryptionBlock-1)/EncryptionBlock*EncryptionTag
+}
+
 // BucketEncryption is a bucket's default encryption
 // (PutBucketEncryption): applied to writes that ask for none.
 type BucketEncryption struct {

@@ -64,16 +64,14 @@ type EncryptionInfo struct {
 }
 
 // sseBlock is the unit of encryption: the plaintext size of one
-// independently authenticated block.
-const sseBlock = 64 << 10
-
-// sseTag is the GCM tag added to every block.
-const sseTag = 16
+// independently authenticated block; sseTag the GCM tag each gets.
+const (
+	sseBlock = meta.EncryptionBlock
+	sseTag   = meta.EncryptionTag
+)
 
 // cipherLen is the stored size of n bytes of plaintext.
-func cipherLen(n int64) int64 {
-	return n + (n+sseBlock-1)/sseBlock*sseTag
-}
+func cipherLen(n int64) int64 { return meta.EncryptedSize(n) }
 
 var sseBytes = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Name: "anode_sse_written_bytes_total",

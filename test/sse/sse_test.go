@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/anode/anode/internal/server"
 	"github.com/anode/anode/internal/testutil"
 )
 
@@ -103,7 +104,22 @@ func TestNoPlaintextOnDisk(t *testing.T) {
 			t.Fatalf("put %s: %v", tc.name, err)
 		}
 	}
+	// Small (inline) encrypted objects, for the fsck below.
+	for _, sse := range []types.ServerSideEncryption{types.ServerSideEncryptionAes256, types.ServerSideEncryptionAwsKms} {
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("disk"), Key: aws.String("small-" + string(sse)),
+			Body: bytes.NewReader(random(1, 70000)), ServerSideEncryption: sse}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("disk"), Key: aws.String("inline-" + string(sse)),
+			Body: bytes.NewReader(random(1, 3000)), ServerSideEncryption: sse}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	srv.Stop() // flush Pebble's memtable and WAL to files
+	// fsck accepts encrypted objects (stored sizes include the GCM tags).
+	if rep, err := server.Fsck(srv.DataDir); err != nil || !rep.OK() {
+		t.Fatalf("fsck: %v %+v", err, rep)
+	}
 	found := map[string]string{}
 	err := filepath.Walk(srv.DataDir, func(path string, fi os.FileInfo, err error) error {
 		if err != nil || fi.IsDir() {
