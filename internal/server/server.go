@@ -152,7 +152,8 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/raft", s.host.Handler(cfg.Cluster.Name, 1<<30))
-	mux.Handle("/chunks/", replica.Handler(s.chunks, cfg.Cluster.Name, int64(cfg.Storage.ChunkSize)))
+	// The largest chunk is an encrypted full one: its GCM tags come on top.
+	mux.Handle("/chunks/", replica.Handler(s.chunks, cfg.Cluster.Name, meta.EncryptedSize(int64(cfg.Storage.ChunkSize))))
 	mux.HandleFunc("/join", s.joinHandler)
 	s.clusterSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go s.clusterSrv.Serve(s.clusterLn)
