@@ -51,7 +51,19 @@ type Options struct {
 	// Logger receives warnings about quarantined and stray files.
 	// Nil means slog.Default().
 	Logger *slog.Logger
+	// MinFree is the free space (bytes) the store keeps on its filesystem:
+	// below it, CheckSpace and Puts of new chunks fail with ErrNoSpace
+	// (dedup hits still succeed). Zero means DefaultMinFree; negative
+	// disables the reserve.
+	MinFree int64
+	// FreeSpace measures the bytes available on the filesystem holding a
+	// path; nil means statfs(2). Tests replace it.
+	FreeSpace func(path string) (int64, error)
 }
+
+// DefaultMinFree is the default reserve: enough for the metadata of the
+// deletes that free space again, and for Pebble's compactions.
+const DefaultMinFree = 256 << 20
 
 // Store is a directory of content-addressed chunks. It is safe for
 // concurrent use. Only one Store may have a directory open at a time.
@@ -64,7 +76,13 @@ type Store struct {
 	now           func() time.Time
 	log           *slog.Logger
 	lockFile      *os.File
-	syncer        *groupSyncer
+	minFree       int64
+	freeSpace     func(string) (int64, error)
+
+	// failed holds the first flush error (see durable.go).
+	failed atomic.Pointer[error]
+	fanout fanoutDirs
+	space  spaceState
 
 	// openedAt is when Open ran. Touches of existing chunks are not
 	// fsynced, so Sweep treats every chunk as touched no earlier than this
@@ -84,6 +102,9 @@ type Store struct {
 	// stripe held, after deciding to delete h and before deleting it.
 	onContended  func(h Hash)
 	beforeRemove func(h Hash)
+	// syncFault, if set, is an error the disk reports for a file's
+	// fdatasync (fault injection in tests).
+	syncFault func(name string) error
 }
 
 // Open opens the store in opts.Dir, creating it if needed. It removes
@@ -101,6 +122,14 @@ func Open(opts Options) (*Store, error) {
 		verifyPuts:    opts.VerifyPuts,
 		now:           opts.Now,
 		log:           opts.Logger,
+		minFree:       opts.MinFree,
+		freeSpace:     opts.FreeSpace,
+	}
+	if s.minFree == 0 {
+		s.minFree = DefaultMinFree
+	}
+	if s.freeSpace == nil {
+		s.freeSpace = statfsFree
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -122,7 +151,6 @@ func Open(opts Options) (*Store, error) {
 		return nil, fmt.Errorf("chunk: open %s: directory in use by another store: %w", s.dir, err)
 	}
 	s.lockFile = f
-	s.syncer = newGroupSyncer(f)
 	if err := s.init(); err != nil {
 		f.Close()
 		return nil, err
@@ -231,6 +259,9 @@ func (s *Store) Put(h Hash, data []byte) (created bool, err error) {
 			return false, fmt.Errorf("chunk: put %s: data hashes to %s: %w", h, got, ErrHashMismatch)
 		}
 	}
+	if err := s.Failed(); err != nil {
+		return false, fmt.Errorf("chunk: put %s: %w", h, err)
+	}
 	mu := s.lock(h)
 	defer mu.Unlock()
 
@@ -256,6 +287,9 @@ func (s *Store) Put(h Hash, data []byte) (created bool, err error) {
 	case !errors.Is(err, fs.ErrNotExist):
 		return false, fmt.Errorf("chunk: put %s: %w", h, err)
 	}
+	if err := s.CheckSpace(); err != nil {
+		return false, fmt.Errorf("chunk: put %s: %w", h, err)
+	}
 	if err := s.write(h, p, data, now); err != nil {
 		return false, err
 	}
@@ -263,31 +297,29 @@ func (s *Store) Put(h Hash, data []byte) (created bool, err error) {
 	return true, nil
 }
 
-// write creates the chunk file p: temporary file, fsync, rename, fsync of
-// the directory. The caller holds h's lock.
+// write creates the chunk file p durably: temporary file, fdatasync,
+// rename, fsync of the directory (see durable.go). The caller holds h's
+// lock.
 func (s *Store) write(h Hash, p string, data []byte, mtime time.Time) error {
+	d, err := s.openFanout(h)
+	if err != nil {
+		return fmt.Errorf("chunk: put %s: %w", h, err)
+	}
+	defer d.Close()
 	f, err := os.CreateTemp(s.tmpDir, h.String()+".*")
 	if err != nil {
 		return fmt.Errorf("chunk: put %s: %w", h, err)
 	}
 	tmp := f.Name()
-	// No flush per file: the group flush below makes the data, the rename
-	// and any new fan-out directory durable together (see sync.go).
-	err = writeFile(f, data, mtime, false)
+	err = s.writeFile(f, data, mtime)
 	if err == nil {
 		err = os.Rename(tmp, p)
-		if errors.Is(err, fs.ErrNotExist) {
-			// First chunk in this fan-out directory.
-			if err = s.makeFanout(h); err == nil {
-				err = os.Rename(tmp, p)
-			}
-		}
 	}
 	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("chunk: put %s: %w", h, err)
 	}
-	if err := s.flush(); err != nil {
+	if err := s.dirSync(d); err != nil {
 		// The rename may not survive a crash. Remove the file so that a
 		// retried Put writes it again rather than trusting it as a dedup hit.
 		os.Remove(p)
@@ -298,18 +330,17 @@ func (s *Store) write(h Hash, p string, data []byte, mtime time.Time) error {
 }
 
 // writeFile writes data and its block checksums (blocks.go) to f, sets its
-// modification time, optionally fsyncs it, and closes it.
-func writeFile(f *os.File, data []byte, mtime time.Time, sync bool) error {
+// modification time, flushes its data, and closes it.
+func (s *Store) writeFile(f *os.File, data []byte, mtime time.Time) error {
 	_, err := f.Write(data)
 	if err == nil {
 		_, err = f.Write(appendTrailer(make([]byte, 0, fileSize(int64(len(data)))-int64(len(data))), data))
 	}
 	if err == nil {
-		// Before the fsync, so the fsync covers it.
 		err = os.Chtimes(f.Name(), mtime, mtime)
 	}
-	if err == nil && sync {
-		err = f.Sync()
+	if err == nil {
+		err = s.dataSync(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

@@ -452,3 +452,7 @@ func (c *Chunks) remoteReadAt(id uint64, h chunk.Hash, p []byte, off int64) (int
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<20); return &b }}
+
+// CheckSpace reports whether this node may take new data: the local
+// store's free-space reserve and fail-stop state (chunk.Store.CheckSpace).
+func (c *Chunks) CheckSpace() error { return c.local.CheckSpace() }
