@@ -433,9 +433,6 @@ func (s *Service) copyEncrypted(ctx context.Context, in CopyInput, src *meta.Ver
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	if err := s.checkSpace(); err != nil {
-		return ObjectInfo{}, err
-	}
 	keys, err := s.newKeys(ctx, dst, in.SSE)
 	if err != nil {
 		return ObjectInfo{}, err
