@@ -277,8 +277,40 @@ func TestMultipartAndCopyCombinations(t *testing.T) {
 			t.Fatalf("%s: range across parts differs", m.name)
 		}
 	}
+	// UploadPartCopy into an SSE-C upload, with the upload's key.
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("mpb"), Key: aws.String("upc-c"),
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(k.key), SSECustomerKeyMD5: aws.String(k.md5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := c.UploadPartCopy(ctx, &s3.UploadPartCopyInput{Bucket: aws.String("mpb"), Key: aws.String("upc-c"), UploadId: up.UploadId,
+		PartNumber: aws.Int32(1), CopySource: aws.String("mpb/mp-k1"),
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(k.key), SSECustomerKeyMD5: aws.String(k.md5)})
+	if err != nil {
+		t.Fatalf("upload part copy into SSE-C: %v", err)
+	}
+	if _, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String("mpb"), Key: aws.String("upc-c"), UploadId: up.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{PartNumber: aws.Int32(1), ETag: pc.CopyPartResult.ETag}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, got := get(t, c, "mpb", "upc-c", "", &k); !bytes.Equal(got, whole) {
+		t.Fatal("SSE-C upload part copy differs")
+	}
+	// GET by part number of an encrypted multipart object.
+	if _, got := get(t, c, "mpb", "mp-k1", "", nil); !bytes.Equal(got, whole) {
+		t.Fatal("mp-k1 differs")
+	}
+	pn, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("mpb"), Key: aws.String("mp-k1"), PartNumber: aws.Int32(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2data, _ := io.ReadAll(pn.Body)
+	pn.Body.Close()
+	if !bytes.Equal(p2data, parts[1]) {
+		t.Fatal("part 2 of mp-k1 differs")
+	}
 	// A part missing its SSE-C key is refused.
-	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("mpb"), Key: aws.String("nokey"),
+	up, err = c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("mpb"), Key: aws.String("nokey"),
 		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(k.key), SSECustomerKeyMD5: aws.String(k.md5)})
 	if err != nil {
 		t.Fatal(err)
