@@ -28,7 +28,29 @@ import (
 // (object.Service.RewrapKey) and returns how many it rewrapped.
 func KMSHandler(svc *kms.Service, root *auth.Verifier, rewrap func(ctx context.Context, id string) (int, error)) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /kms/keys", func(w http.ResponseWriter, r *http.Request) {
+	for pattern, h := range KMSRoutes(svc, rewrap) {
+		mux.Handle(pattern, h)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		res, err := root.Authenticate(r)
+		if err != nil || res == nil {
+			http.Error(w, "the KMS admin API needs a request signed with the root credentials", http.StatusForbidden)
+			return
+		}
+		if res.Body != nil {
+			defer res.Body.Close()
+			r.Body = res.Body // verified against the signed payload hash as it is read
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// KMSRoutes are the KMS admin endpoints ("METHOD /path" patterns), without
+// authentication: KMSHandler wraps them in the root signature check.
+func KMSRoutes(svc *kms.Service, rewrap func(ctx context.Context, id string) (int, error)) map[string]http.Handler {
+	routes := map[string]http.Handler{}
+	handle := func(pattern string, h http.HandlerFunc) { routes[pattern] = h }
+	handle("GET /kms/keys", func(w http.ResponseWriter, r *http.Request) {
 		keys, err := svc.ListKeys(r.Context())
 		if err != nil {
 			kmsError(w, err)
@@ -36,7 +58,7 @@ func KMSHandler(svc *kms.Service, root *auth.Verifier, rewrap func(ctx context.C
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"keys": keys})
 	})
-	mux.HandleFunc("POST /kms/keys", func(w http.ResponseWriter, r *http.Request) {
+	handle("POST /kms/keys", func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
 			ID          string `json:"id"`
 			Description string `json:"description"`
@@ -66,7 +88,7 @@ func KMSHandler(svc *kms.Service, root *auth.Verifier, rewrap func(ctx context.C
 			writeJSON(w, http.StatusOK, info)
 		}
 	}
-	mux.HandleFunc("POST /kms/rotate", func(w http.ResponseWriter, r *http.Request) {
+	handle("POST /kms/rotate", func(w http.ResponseWriter, r *http.Request) {
 		id := r.URL.Query().Get("id")
 		info, err := svc.RotateKey(r.Context(), id)
 		if err != nil {
@@ -85,24 +107,13 @@ func KMSHandler(svc *kms.Service, root *auth.Verifier, rewrap func(ctx context.C
 			Rewrapped int `json:"rewrapped"`
 		}{info, n})
 	})
-	mux.HandleFunc("POST /kms/disable", change(func(r *http.Request, id string) (kms.KeyInfo, error) {
+	handle("POST /kms/disable", change(func(r *http.Request, id string) (kms.KeyInfo, error) {
 		return svc.SetEnabled(r.Context(), id, false)
 	}))
-	mux.HandleFunc("POST /kms/enable", change(func(r *http.Request, id string) (kms.KeyInfo, error) {
+	handle("POST /kms/enable", change(func(r *http.Request, id string) (kms.KeyInfo, error) {
 		return svc.SetEnabled(r.Context(), id, true)
 	}))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		res, err := root.Authenticate(r)
-		if err != nil || res == nil {
-			http.Error(w, "the KMS admin API needs a request signed with the root credentials", http.StatusForbidden)
-			return
-		}
-		if res.Body != nil {
-			defer res.Body.Close()
-			r.Body = res.Body // verified against the signed payload hash as it is read
-		}
-		mux.ServeHTTP(w, r)
-	})
+	return routes
 }
 
 func kmsError(w http.ResponseWriter, err error) {
