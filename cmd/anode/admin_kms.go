@@ -18,16 +18,15 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
-const kmsUsage = `usage: anode admin kms [--addr URL] [--region R] list
-       anode admin kms [--addr URL] [--region R] create [--description TEXT] ID
-       anode admin kms [--addr URL] [--region R] rotate|disable|enable ID
+const kmsUsage = `usage: anode admin kms [--addr URL] [admin flags] list
+       anode admin kms [--addr URL] [admin flags] create [--description TEXT] ID
+       anode admin kms [--addr URL] [admin flags] rotate|disable|enable ID
 Requests are signed with the root credentials (ANODE_ROOT_USER, ANODE_ROOT_PASSWORD).`
 
 // adminKMS manages the built-in KMS's keys through a node's admin port.
 func adminKMS(args []string) error {
 	fs := flag.NewFlagSet("admin kms", flag.ContinueOnError)
-	addr := fs.String("addr", "http://127.0.0.1:8081", "admin URL of any node")
-	region := fs.String("region", "us-east-1", "the cluster's s3.region (part of the signature)")
+	client := adminFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -59,7 +58,11 @@ func adminKMS(args []string) error {
 	default:
 		return fmt.Errorf("anode admin kms: unknown command %q\n%s", cmd, kmsUsage)
 	}
-	out, err := kmsRequest(*addr, *region, method, path, body)
+	c, err := client()
+	if err != nil {
+		return err
+	}
+	out, err := kmsRequest(c, method, path, body)
 	if err != nil {
 		return err
 	}
@@ -67,27 +70,23 @@ func adminKMS(args []string) error {
 	return nil
 }
 
-// kmsRequest sends one SigV4-signed request to the KMS admin API.
-func kmsRequest(addr, region, method, path string, body []byte) ([]byte, error) {
+// kmsRequest sends one SigV4-signed request with a body to the KMS admin API.
+func kmsRequest(c *adminClient, method, path string, body []byte) ([]byte, error) {
 	// Rotation rewraps every stored data key of the key: allow it time.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, addr+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, c.addr+path, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
-	}
-	user, password := os.Getenv("ANODE_ROOT_USER"), os.Getenv("ANODE_ROOT_PASSWORD")
-	if user == "" && password == "" {
-		user, password = "minioadmin", "minioadmin"
 	}
 	sum := sha256.Sum256(body)
 	hash := hex.EncodeToString(sum[:])
 	req.Header.Set("X-Amz-Content-Sha256", hash)
-	creds := aws.Credentials{AccessKeyID: user, SecretAccessKey: password}
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hash, "s3", region, time.Now()); err != nil {
+	creds := aws.Credentials{AccessKeyID: c.accessKey, SecretAccessKey: c.secretKey}
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hash, "s3", c.region, time.Now()); err != nil {
 		return nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("kms %s: %w", path, err)
 	}

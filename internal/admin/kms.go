@@ -7,13 +7,12 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/anode/anode/internal/auth"
 	"github.com/anode/anode/internal/kms"
 	"github.com/anode/anode/internal/s3err"
 )
 
-// KMSHandler serves the built-in KMS's admin API, for requests signed
-// (SigV4) with the root credentials only:
+// KMSRoutes are the built-in KMS's admin endpoints, for Config.Routes
+// (which admits only requests signed with the root credentials):
 //
 //	GET  /kms/keys                 list the keys (JSON)
 //	POST /kms/keys                 create one: {"id": "...", "description": "..."}
@@ -22,31 +21,9 @@ import (
 //	POST /kms/disable?id=ID        refuse the key for encryption and decryption
 //	POST /kms/enable?id=ID         allow it again
 //
-// Key material never leaves the server.
-//
-// rewrap, when set, rewraps the stored data keys of a key after rotation
-// (object.Service.RewrapKey) and returns how many it rewrapped.
-func KMSHandler(svc *kms.Service, root *auth.Verifier, rewrap func(ctx context.Context, id string) (int, error)) http.Handler {
-	mux := http.NewServeMux()
-	for pattern, h := range KMSRoutes(svc, rewrap) {
-		mux.Handle(pattern, h)
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		res, err := root.Authenticate(r)
-		if err != nil || res == nil {
-			http.Error(w, "the KMS admin API needs a request signed with the root credentials", http.StatusForbidden)
-			return
-		}
-		if res.Body != nil {
-			defer res.Body.Close()
-			r.Body = res.Body // verified against the signed payload hash as it is read
-		}
-		mux.ServeHTTP(w, r)
-	})
-}
-
-// KMSRoutes are the KMS admin endpoints ("METHOD /path" patterns), without
-// authentication: KMSHandler wraps them in the root signature check.
+// Key material never leaves the server. rewrap, when set, rewraps the
+// stored data keys of a key after rotation (object.Service.RewrapKey) and
+// returns how many it rewrapped.
 func KMSRoutes(svc *kms.Service, rewrap func(ctx context.Context, id string) (int, error)) map[string]http.Handler {
 	routes := map[string]http.Handler{}
 	handle := func(pattern string, h http.HandlerFunc) { routes[pattern] = h }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/anode/anode/internal/chunk"
 	"github.com/anode/anode/internal/cluster"
+	"github.com/anode/anode/internal/peer"
 )
 
 // testCluster is three chunk stores: node 1 is the Chunks under test, nodes
@@ -64,6 +65,10 @@ func newTestCluster(t *testing.T) *testCluster {
 	t.Helper()
 	const name = "test-cluster"
 	tc := &testCluster{stores: map[uint64]*chunk.Store{}, gates: map[uint64]*gate{}}
+	peerTLS, err := peer.New(peer.Credentials{Secret: "replica-test-secret-0123456789abcdef", ClusterName: name})
+	if err != nil {
+		t.Fatal(err)
+	}
 	nodes := []cluster.Node{{ID: 1, Addr: "127.0.0.1:1"}}
 	for id := uint64(1); id <= 3; id++ {
 		s, err := chunk.Open(chunk.Options{Dir: t.TempDir(), NoSync: true, Logger: slog.New(slog.DiscardHandler)})
@@ -77,12 +82,17 @@ func newTestCluster(t *testing.T) *testCluster {
 		}
 		g := newGate()
 		tc.gates[id] = g
-		srv := httptest.NewServer(g.wrap(Handler(s, name, 8<<20)))
+		// The chunk port is mutual TLS with certificates derived from a
+		// cluster secret, as between real nodes.
+		srv := httptest.NewUnstartedServer(g.wrap(Handler(s, 8<<20)))
+		srv.TLS = peerTLS.ServerConfig()
+		srv.StartTLS()
 		t.Cleanup(func() { g.set(false); srv.Close() })
-		nodes = append(nodes, cluster.Node{ID: id, Addr: strings.TrimPrefix(srv.URL, "http://")})
+		nodes = append(nodes, cluster.Node{ID: id, Addr: strings.TrimPrefix(srv.URL, "https://")})
 	}
 	tc.chunks = New(Config{Self: 1, Local: tc.stores[1], Members: cluster.NewMembership(nodes),
-		ReplicationFactor: 3, Cluster: name, Logger: slog.New(slog.DiscardHandler)})
+		ReplicationFactor: 3, ClusterID: name, Logger: slog.New(slog.DiscardHandler),
+		Client: &http.Client{Transport: &http.Transport{TLSClientConfig: peerTLS.ClientConfig()}}})
 	return tc
 }
 
