@@ -34,6 +34,9 @@ func TestSSEKMSKeys(t *testing.T) {
 	if st, _ := kmsAdmin(t, srv.AdminURL, "GET", "/kms/keys", "", "intruder", "not-the-secret"); st != http.StatusForbidden {
 		t.Fatalf("unsigned-by-root admin request: %d, want 403", st)
 	}
+	if resp, err := http.Post(srv.AdminURL+"/kms/disable?id=aws/s3", "", nil); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("unsigned admin request: %v %v, want 401", err, resp)
+	}
 	if st, _ := kmsAdmin(t, srv.AdminURL, "POST", "/kms/keys", `{"id":"bad/name"}`, srv.AccessKey, srv.SecretKey); st != http.StatusBadRequest {
 		t.Fatalf("bad key name: %d, want 400", st)
 	}
