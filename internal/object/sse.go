@@ -78,7 +78,14 @@ var sseBytes = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Help: "Object bytes written (before dedup), by encryption mode: none, AES256, aws:kms, SSE-C.",
 }, []string{"mode"})
 
-func init() { metrics.Registry.MustRegister(sseBytes) }
+// sseDecrypted counts the plaintext bytes of the blocks reads decrypted:
+// a range read decrypts only the 64 KiB blocks that hold its bytes.
+var sseDecrypted = prometheus.NewCounter(prometheus.CounterOpts{
+	Name: "anode_sse_decrypted_bytes_total",
+	Help: "Plaintext bytes of the encrypted blocks that reads decrypted.",
+})
+
+func init() { metrics.Registry.MustRegister(sseBytes, sseDecrypted) }
 
 func countWritten(k *objectKeys, n int64) {
 	mode := "none"
@@ -398,6 +405,7 @@ func (s *Service) readEncrypted(c meta.ChunkRef, key []byte, lo, hi int64, dst [
 		}
 	}
 	base := int64(len(dst))
+	sseDecrypted.Add(float64(int64(len(plain)) - base))
 	return plain[base+lo-b0*sseBlock : base+hi-b0*sseBlock], nil
 }
 

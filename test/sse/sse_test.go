@@ -24,7 +24,7 @@ import (
 // chunks) and reads them back whole, by ranges crossing 64 KiB blocks and
 // 1 MiB chunks, and with HEAD; every answer carries the SSE header.
 func TestSSES3RoundTrip(t *testing.T) {
-	_, c := start(t, false)
+	srv, c := start(t, false)
 	ctx := context.Background()
 	mkBucket(t, c, "s3rt")
 	for _, size := range []int{0, 100, 64 << 10, 300 << 10, 3*chunkSize + 12345} {
@@ -48,6 +48,16 @@ func TestSSES3RoundTrip(t *testing.T) {
 		head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("s3rt"), Key: aws.String(key)})
 		if err != nil || head.ServerSideEncryption != types.ServerSideEncryptionAes256 || aws.ToInt64(head.ContentLength) != int64(size) {
 			t.Fatalf("head %d: %v %+v", size, err, head)
+		}
+		if size > 2*chunkSize {
+			// A 10-byte range inside one block decrypts that block only.
+			before := testutil.Metric(t, srv.AdminURL, "anode_sse_decrypted_bytes_total")
+			if _, part := get(t, c, "s3rt", key, "bytes=1500000-1500009", nil); !bytes.Equal(part, data[1500000:1500010]) {
+				t.Fatal("small range differs")
+			}
+			if d := testutil.Metric(t, srv.AdminURL, "anode_sse_decrypted_bytes_total") - before; d != 64<<10 {
+				t.Fatalf("a 10-byte range decrypted %.0f bytes, want one 64 KiB block", d)
+			}
 		}
 		for _, r := range [][2]int{{0, 0}, {65535, 65537}, {size / 3, size/3 + 200000}, {chunkSize - 10, chunkSize + 70000}, {size - 5, size - 1}} {
 			lo, hi := r[0], min(r[1], size-1)
