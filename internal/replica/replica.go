@@ -239,11 +239,17 @@ func (c *Chunks) GetInto(h chunk.Hash, buf []byte) ([]byte, error) {
 	return nil, fmt.Errorf("chunk %s: no replica could serve it (local: %v)", h, localErr)
 }
 
-// ReadAt reads part of chunk h, unverified (see chunk.Store.ReadAt).
+// ReadAt reads part of chunk h. Every copy verifies the blocks it returns
+// (chunk.Store.ReadAt); when the local copy is missing or damaged, the
+// range comes from another node, and a target that lost its copy is queued
+// to fetch the whole chunk again (repair through the hint queue).
 func (c *Chunks) ReadAt(h chunk.Hash, p []byte, off int64) (int, error) {
 	n, err := c.local.ReadAt(h, p, off)
-	if err == nil || !errors.Is(err, chunk.ErrNotFound) {
+	if err == nil || err == io.EOF {
 		return n, err
+	}
+	if c.isTarget(h) {
+		c.hints.add(h, []uint64{c.self})
 	}
 	for _, id := range c.sources(h) {
 		if n, err := c.remoteReadAt(id, h, p, off); err == nil {
@@ -449,3 +455,7 @@ func (c *Chunks) remoteReadAt(id uint64, h chunk.Hash, p []byte, off int64) (int
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<20); return &b }}
+
+// CheckSpace reports whether this node may take new data: the local
+// store's free-space reserve and fail-stop state (chunk.Store.CheckSpace).
+func (c *Chunks) CheckSpace() error { return c.local.CheckSpace() }
