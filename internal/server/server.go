@@ -331,7 +331,8 @@ func (s *Server) Serve() error {
 				}
 				return nil
 			},
-			MetricsToken: metricsToken,
+			MetricsToken:   metricsToken,
+			DisableMetrics: !s.cfg.Metrics.Enabled,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
