@@ -242,7 +242,7 @@ const renewBefore = 30 * 24 * time.Hour
 
 // nodeCertificate makes this node's certificate, signed by the cluster CA,
 // with a fresh key. It is valid for a year; a node makes a new one at every
-// start.
+// start, and 30 days before it expires (authority.certificate).
 func nodeCertificate(ca *x509.Certificate, caKey crypto.Signer, caDER []byte) (tls.Certificate, error) {
 	pub, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
