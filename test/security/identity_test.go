@@ -105,6 +105,12 @@ func TestJoinWithToken(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(base, "n1", "cluster-secret")); err != nil {
 		t.Fatalf("a one-node server without configuration made no secret: %v", err)
 	}
+	// Its cluster port accepts no one: the secret is its own.
+	for _, path := range []string{"/raft", "/join", "/chunks/" + strings.Repeat("ab", 32)} {
+		if code := attack(t, attackClient(nil), http.MethodPost, "https://"+addr1+path, []byte("{}"), nil); !refused(code) {
+			t.Errorf("one-node server, %s without a certificate: %d, want refused", path, code)
+		}
+	}
 	code, body, err := testutil.AdminDo(n1.AdminURL, http.MethodPost, "/cluster/join-token?ttl=10m")
 	if err != nil || code != http.StatusOK {
 		t.Fatalf("join-token: %d %s %v", code, body, err)
