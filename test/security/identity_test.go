@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -111,12 +112,17 @@ func TestJoinWithToken(t *testing.T) {
 			t.Errorf("one-node server, %s without a certificate: %d, want refused", path, code)
 		}
 	}
-	code, body, err := testutil.AdminDo(n1.AdminURL, http.MethodPost, "/cluster/join-token?ttl=10m")
-	if err != nil || code != http.StatusOK {
-		t.Fatalf("join-token: %d %s %v", code, body, err)
+	// The token, as an operator gets it.
+	cmd := exec.Command(bin, "admin", "join-token", "--addr", n1.AdminURL, "--ttl", "10m")
+	cmd.Env = append(os.Environ(), "ANODE_ROOT_USER="+testutil.AccessKey, "ANODE_ROOT_PASSWORD="+testutil.SecretKey)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("anode admin join-token: %v", err)
 	}
-	var tok struct{ Token string }
-	json.Unmarshal(body, &tok)
+	tok := struct{ Token string }{strings.TrimSpace(string(out))}
+	if !strings.HasPrefix(tok.Token, "anode-join-v1.") {
+		t.Fatalf("anode admin join-token printed %q", out)
+	}
 
 	// Tampered: another expiry under the same MAC.
 	parts := strings.Split(tok.Token, ".")
