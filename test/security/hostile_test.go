@@ -160,6 +160,12 @@ func TestHostileMember(t *testing.T) {
 			t.Fatalf("with %d requests held open, a further request got %d, want 503", hold, code)
 		}
 	}
+	// A request without credentials is refused at once, without waiting
+	// for a slot (refused requests never take one).
+	began := time.Now()
+	if code := attack(t, attackClient(nil), "GET", base+"/chunks/"+name, nil, nil); code != http.StatusForbidden || time.Since(began) > 3*time.Second {
+		t.Errorf("unauthenticated request while the slots are held: %d after %v, want 403 at once", code, time.Since(began))
+	}
 	close(stop)
 	wg.Wait()
 	deadline = time.Now().Add(30 * time.Second)
