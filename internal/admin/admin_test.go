@@ -81,3 +81,26 @@ func TestRoutesAreAuthenticated(t *testing.T) {
 		t.Errorf("/health: %d", w.Code)
 	}
 }
+
+func TestMetricsSwitch(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  Config
+		auth string
+		want int
+	}{
+		{Config{}, "", http.StatusOK},
+		{Config{DisableMetrics: true}, "", http.StatusNotFound},
+		{Config{MetricsToken: "0123456789abcdef"}, "", http.StatusUnauthorized},
+		{Config{MetricsToken: "0123456789abcdef"}, "Bearer 0123456789abcdef", http.StatusOK},
+	} {
+		req := httptest.NewRequest("GET", "http://admin/metrics", nil)
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		w := httptest.NewRecorder()
+		NewHandler(tc.cfg).ServeHTTP(w, req)
+		if w.Code != tc.want {
+			t.Errorf("%+v with %q: %d, want %d", tc.cfg, tc.auth, w.Code, tc.want)
+		}
+	}
+}
