@@ -352,8 +352,9 @@ func (s *Server) Serve() error {
 				}
 				return nil
 			},
-			MetricsToken: metricsToken,
-			Routes:       admin.KMSRoutes(s.kms, s.objects.RewrapKey),
+			MetricsToken:   metricsToken,
+			DisableMetrics: !s.cfg.Metrics.Enabled,
+			Routes:         admin.KMSRoutes(s.kms, s.objects.RewrapKey),
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
