@@ -340,6 +340,35 @@ var sdkCases = []sdkCase{
 		},
 	},
 	{
+		name: "deleting a delete marker by version ID answers x-amz-delete-marker", doc: "DeleteObject, x-amz-delete-marker (\"Specifies whether the versioned object that was permanently deleted was (true) or was not (false) a delete marker\")",
+		versioned: true,
+		fn: func(t *testing.T, c *s3.Client, b string) {
+			must(c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String("k"), Body: strings.NewReader("x")}))
+			dm := must(c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(b), Key: aws.String("k")}))
+			if !aws.ToBool(dm.DeleteMarker) || aws.ToString(dm.VersionId) == "" {
+				t.Fatalf("delete: marker %v version %q", aws.ToBool(dm.DeleteMarker), aws.ToString(dm.VersionId))
+			}
+			out := must(c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(b), Key: aws.String("k"), VersionId: dm.VersionId}))
+			if !aws.ToBool(out.DeleteMarker) || aws.ToString(out.VersionId) != aws.ToString(dm.VersionId) {
+				t.Errorf("delete of the marker: marker %v version %q", aws.ToBool(out.DeleteMarker), aws.ToString(out.VersionId))
+			}
+			// The marker gone, the object is current again.
+			must(c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String("k")}))
+		},
+	},
+	{
+		name: "DeleteObjects in a versioned bucket reports the delete marker", doc: "DeleteObjects, Deleted: DeleteMarker and DeleteMarkerVersionId",
+		versioned: true,
+		fn: func(t *testing.T, c *s3.Client, b string) {
+			must(c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String("k"), Body: strings.NewReader("x")}))
+			out := must(c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(b),
+				Delete: &types.Delete{Objects: []types.ObjectIdentifier{{Key: aws.String("k")}}}}))
+			if len(out.Deleted) != 1 || !aws.ToBool(out.Deleted[0].DeleteMarker) || aws.ToString(out.Deleted[0].DeleteMarkerVersionId) == "" {
+				t.Errorf("deleted: %+v", out.Deleted)
+			}
+		},
+	},
+	{
 		name: "a client signing for eu-central-1 creates and finds its bucket", doc: "CreateBucket, CreateBucketConfiguration; GetBucketLocation; HeadBucket BucketRegion",
 		fn: func(t *testing.T, _ *s3.Client, _ string) {
 			c := client(servers.open.Endpoint, "eu-central-1")
