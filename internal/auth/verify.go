@@ -151,7 +151,7 @@ func checkAllAmzSigned(r *http.Request, signedHeaders string) error {
 			continue
 		}
 		if !listHas(signedHeaders, strings.ToLower(name)) {
-			return errHeadersNotSigned
+			return errHeadersNotSigned.WithField("HeadersNotSigned", strings.ToLower(name))
 		}
 	}
 	return nil

@@ -73,6 +73,9 @@ var rawCases = []rawCase{
 			if m := xmlField(r.body, "Message"); !strings.Contains(m, "expecting 'eu-west-3'") {
 				t.Errorf("message %q does not name the expected region", m)
 			}
+			if reg := xmlField(r.body, "Region"); reg != configuredRegion {
+				t.Errorf("<Region> %q, want %q (botocore signs again for it)", reg, configuredRegion)
+			}
 		},
 	},
 	{
@@ -280,6 +283,9 @@ var rawCases = []rawCase{
 		check: func(t *testing.T, r *response) {
 			if m := xmlField(r.body, "Message"); m != "There were headers present in the request which were not signed" {
 				t.Errorf("message %q", m)
+			}
+			if h := xmlField(r.body, "HeadersNotSigned"); h != "x-amz-copy-source" {
+				t.Errorf("<HeadersNotSigned> %q", h)
 			}
 		},
 	},
