@@ -114,7 +114,7 @@ func metaValue(v string) string {
 }
 
 // setObjectHeaders writes the headers that describe an object on GET and
-// HEAD. Its Content-Length and range headers are the caller's.
+// HEAD. Its Content-Length, range and part headers are the caller's.
 func setObjectHeaders(h http.Header, info object.ObjectInfo, checksums bool) {
 	h.Set("ETag", info.ETag)
 	h.Set("Last-Modified", info.LastModified.UTC().Format(http.TimeFormat))
@@ -141,15 +141,20 @@ func setObjectHeaders(h http.Header, info object.ObjectInfo, checksums bool) {
 	if info.TagCount > 0 {
 		h.Set("x-amz-tagging-count", strconv.Itoa(info.TagCount))
 	}
-	if info.PartsCount > 0 {
-		h.Set("x-amz-mp-parts-count", strconv.Itoa(info.PartsCount))
-	}
 	if info.StorageClass != "" && info.StorageClass != "STANDARD" {
 		// S3 omits the header for STANDARD.
 		h.Set("x-amz-storage-class", info.StorageClass)
 	}
 	if checksums {
 		setChecksumHeaders(h, info.Checksums, info.ChecksumType)
+	}
+}
+
+// setPartsCount writes x-amz-mp-parts-count, which AWS sends only when
+// the request named a part of a multipart object (GetObject, HeadObject).
+func setPartsCount(h http.Header, info object.ObjectInfo, partNumber int) {
+	if partNumber > 0 && info.PartsCount > 0 {
+		h.Set("x-amz-mp-parts-count", strconv.Itoa(info.PartsCount))
 	}
 }
 

@@ -502,6 +502,13 @@ var rawCases = []rawCase{
 		status: 400, code: "InvalidRequest",
 	},
 
+	{
+		name: "x-amz-mp-parts-count only with a partNumber", doc: "GetObject, x-amz-mp-parts-count (\"only returned if you specify partNumber in your request and the object was uploaded as a multipart upload\")",
+		setup:  []raw{put("/{b}/k", "hello", nil)},
+		req:    get("/{b}/k?partNumber=1", nil),
+		status: 200, header: map[string]string{"x-amz-mp-parts-count": "-"},
+	},
+
 	// (8) Limits.
 	{
 		name: "a key above 1024 bytes", doc: "Naming Amazon S3 objects (1024 bytes); Error responses: KeyTooLongError",
