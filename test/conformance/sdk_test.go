@@ -134,6 +134,11 @@ var sdkCases = []sdkCase{
 	{
 		name: "ChecksumType FULL_OBJECT through create, complete, head and attributes", doc: "Checking object integrity: full object checksums for multipart uploads; CreateMultipartUpload/CompleteMultipartUpload/HeadObject/GetObjectAttributes ChecksumType",
 		fn: func(t *testing.T, c *s3.Client, b string) {
+			probe := must(c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(b), Key: aws.String("probe"),
+				ChecksumAlgorithm: types.ChecksumAlgorithmCrc32, ChecksumType: types.ChecksumTypeFullObject}))
+			if probe.ChecksumType != types.ChecksumTypeFullObject || probe.ChecksumAlgorithm != types.ChecksumAlgorithmCrc32 {
+				t.Errorf("create: type %q algorithm %q", probe.ChecksumType, probe.ChecksumAlgorithm)
+			}
 			create := &s3.CreateMultipartUploadInput{ChecksumAlgorithm: types.ChecksumAlgorithmCrc32, ChecksumType: types.ChecksumTypeFullObject}
 			done, _ := multipart(t, c, b, "full", create, 5*mib, 10)
 			if done.ChecksumType != types.ChecksumTypeFullObject || aws.ToString(done.ChecksumCRC32) == "" {
