@@ -84,7 +84,10 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*GetOutput, error
 		if err != nil {
 			return &GetOutput{Info: info}, err
 		}
-		out.Start, out.End, out.Partial = start, end, len(v.Parts) > 0
+		// A part read is a ranged read, also of part 1 of an object
+		// uploaded in one piece (AWS answers 206 with Content-Range,
+		// versity/versitygw#2074); an empty object has no range.
+		out.Start, out.End, out.Partial = start, end, v.Size > 0
 	case in.Range != nil:
 		start, end, err := ResolveRange(*in.Range, v.Size)
 		if err != nil {

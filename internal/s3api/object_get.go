@@ -115,9 +115,9 @@ func (a *api) headObject(rq *request) error {
 	h := rq.w.Header()
 	status := http.StatusOK
 	length := info.Size
-	if in.PartNumber > 0 && info.PartsCount > 0 {
+	if in.PartNumber > 0 && info.Size > 0 {
 		// The part's own size and place, as GetObject with partNumber
-		// answers (HeadObject, "partNumber").
+		// answers (HeadObject, "partNumber": a ranged HEAD).
 		start, end := info.PartStart, info.PartEnd
 		status = http.StatusPartialContent
 		length = end - start + 1

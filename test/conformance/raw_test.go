@@ -504,10 +504,22 @@ var rawCases = []rawCase{
 	},
 
 	{
-		name: "x-amz-mp-parts-count only with a partNumber", doc: "GetObject, x-amz-mp-parts-count (\"only returned if you specify partNumber in your request and the object was uploaded as a multipart upload\")",
+		name: "part 1 of an object uploaded in one piece is a ranged read", doc: "GetObject, partNumber (\"Effectively performs a 'ranged' GET\"): AWS answers 206 with Content-Range and no x-amz-mp-parts-count (\"only returned if ... the object was uploaded as a multipart upload\"); AWS response shown in versity/versitygw#2074",
 		setup:  []raw{put("/{b}/k", "hello", nil)},
 		req:    get("/{b}/k?partNumber=1", nil),
-		status: 200, header: map[string]string{"x-amz-mp-parts-count": "-"},
+		status: 206, header: map[string]string{"Content-Range": "bytes 0-4/5", "Content-Length": "5", "x-amz-mp-parts-count": "-"},
+	},
+	{
+		name: "HEAD of part 1 of an object uploaded in one piece", doc: "HeadObject, partNumber (a ranged HEAD; moto issue 7779 records AWS's 206)",
+		setup:  []raw{put("/{b}/k", "hello", nil)},
+		req:    raw{method: "HEAD", path: "/{b}/k?partNumber=1"},
+		status: 206, header: map[string]string{"Content-Range": "bytes 0-4/5", "Content-Length": "5"},
+	},
+	{
+		name: "part 2 of an object uploaded in one piece", doc: "GetObject, partNumber (beyond the parts: InvalidPart)",
+		setup:  []raw{put("/{b}/k", "hello", nil)},
+		req:    get("/{b}/k?partNumber=2", nil),
+		status: 400, code: "InvalidPart",
 	},
 
 	// (8) Limits.
