@@ -162,6 +162,17 @@ var rawCases = []rawCase{
 		},
 	},
 	{
+		name: "ListBuckets bucket-region that is not a region", doc: "ListBuckets, bucket-region (AWS: InvalidArgument \"Argument value abc is not a valid AWS Region\", versity/versitygw#1923)",
+		req:    get("/?bucket-region=abc", nil),
+		status: 400, code: "InvalidArgument", xml: map[string]string{"ArgumentName": "bucket-region"},
+	},
+	{
+		name: "ListBuckets bucket-region of another region than the configured one", doc: "ListBuckets, bucket-region (AWS: \"Requests with bucket-region specified must be made to the corresponding regional endpoint\", versity/versitygw#1930)",
+		regional: true,
+		req:      raw{method: "GET", path: "/?bucket-region=us-west-1", region: configuredRegion},
+		status:   400, code: "InvalidArgument",
+	},
+	{
 		name: "ListBuckets max-buckets out of range", doc: "ListBuckets, max-buckets (1-10000)",
 		req:    get("/?max-buckets=0", nil),
 		status: 400, code: "InvalidArgument",
@@ -536,7 +547,7 @@ var rawCases = []rawCase{
 	{
 		name: "a part number above 10000", doc: "UploadPart, partNumber (1-10000)",
 		req:    put("/{b}/k?partNumber=10001&uploadId=x", "x", nil),
-		status: 400, code: "InvalidArgument",
+		status: 400, code: "InvalidArgument", xml: map[string]string{"ArgumentName": "partNumber", "ArgumentValue": "10001"},
 	},
 
 	{
