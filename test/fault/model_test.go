@@ -187,8 +187,8 @@ var registerModel = porcupine.Model{
 // recorded at all: they observed nothing.
 //
 // A DELETE is a write of "absent". An unknown one is kept only if a read of
-// its key that began after it observed the key absent (the same argument:
-// otherwise it can be placed at the end). A LIST becomes one read per key
+// its key that ended after it was called observed the key absent (the same
+// argument: otherwise it can be placed at the end). A LIST becomes one read per key
 // of the history, each of whether the key is present, over the LIST's
 // interval.
 func porcupineHistory(ops []Op) []porcupine.Operation {
@@ -205,8 +205,9 @@ func porcupineHistory(ops []Op) []porcupine.Operation {
 		}
 	}
 	sort.Strings(keys)
-	// absentAfter[k] is the latest call of a read that saw k absent.
-	absentAfter := map[string]int64{}
+	// absentUntil[k] is the latest return of a read that saw k absent: an
+	// unknown DELETE called before it may be what that read saw.
+	absentUntil := map[string]int64{}
 	for _, o := range ops {
 		if o.Outcome != OK || o.Put {
 			continue
@@ -214,11 +215,11 @@ func porcupineHistory(ops []Op) []porcupine.Operation {
 		if o.List {
 			for _, k := range keys {
 				if !o.Listed[k] {
-					absentAfter[k] = max(absentAfter[k], o.Call+1)
+					absentUntil[k] = max(absentUntil[k], o.Return)
 				}
 			}
 		} else if o.Value == "" {
-			absentAfter[o.Key] = max(absentAfter[o.Key], o.Call+1)
+			absentUntil[o.Key] = max(absentUntil[o.Key], o.Return)
 		}
 	}
 	var out []porcupine.Operation
@@ -232,7 +233,7 @@ func porcupineHistory(ops []Op) []porcupine.Operation {
 			}
 		case o.List:
 		case o.Delete && o.Outcome != OK:
-			if absentAfter[o.Key] > o.Call {
+			if absentUntil[o.Key] > o.Call {
 				out = append(out, porcupine.Operation{ClientId: o.Client, Input: in, Call: o.Call, Return: math.MaxInt64})
 			}
 		case o.Outcome == OK && o.Put:
