@@ -159,9 +159,9 @@ func (s *Store) sweepOne(h Hash, path string, deadline time.Time, grace time.Dur
 	}
 	// No directory fsync: if a crash undoes the removal, the chunk simply
 	// comes back and the next sweep removes it again.
-	s.added(-1, -fi.Size())
+	s.added(-1, -sizeOf(fi))
 	st.Deleted++
-	st.DeletedBytes += fi.Size()
+	st.DeletedBytes += sizeOf(fi)
 	return nil
 }
 

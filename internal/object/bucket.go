@@ -11,13 +11,14 @@ import (
 	"github.com/anode/anode/internal/s3err"
 )
 
-// CreateBucket creates a bucket owned by owner. The name must already be
-// valid (the S3 layer checks the naming rules).
-func (s *Service) CreateBucket(ctx context.Context, name string) error {
+// CreateBucket creates a bucket in region ("" for us-east-1). The name and
+// region must already be valid (the S3 layer checks the naming rules and
+// the location constraint).
+func (s *Service) CreateBucket(ctx context.Context, name, region string) error {
 	now := s.now()
 	_, err := s.meta.Propose(ctx, meta.SystemGroup, &meta.Command{
 		Op: meta.OpCreateBucket, Time: now.UnixNano(), Bucket: name,
-		BucketRecord: &meta.Bucket{Name: name, Created: now.UnixNano()},
+		BucketRecord: &meta.Bucket{Name: name, Created: now.UnixNano(), Region: region},
 	})
 	return err
 }
@@ -130,5 +131,5 @@ func (s *Service) ListBuckets(ctx context.Context) ([]BucketInfo, error) {
 }
 
 func bucketInfo(b *meta.Bucket) BucketInfo {
-	return BucketInfo{Name: b.Name, Created: time.Unix(0, b.Created).UTC(), Versioning: b.Versioning}
+	return BucketInfo{Name: b.Name, Created: time.Unix(0, b.Created).UTC(), Versioning: b.Versioning, Region: b.Region}
 }

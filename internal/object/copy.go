@@ -10,6 +10,12 @@ import (
 	"github.com/anode/anode/internal/s3err"
 )
 
+// MaxCopySource is the largest source CopyObject accepts, 5 GiB as on AWS
+// ("CopyObject": larger objects are copied with UploadPartCopy), even
+// though Anode copies by reference: clients rely on the limit to choose
+// between the two.
+const MaxCopySource = 5 << 30
+
 // CopyObject makes a new version of the destination key from a source
 // version. No data moves: the new version references the source's chunks
 // (or copies its inline bytes), touching each chunk first so that garbage
@@ -27,6 +33,9 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (ObjectInfo, err
 	}
 	if err := CheckConditions(srcInfo, in.SrcConditions, true); err != nil {
 		return ObjectInfo{}, err
+	}
+	if src.Size > MaxCopySource {
+		return ObjectInfo{}, s3err.InvalidRequest.WithMessage("The specified copy source is larger than the maximum allowable size for a copy source: %d", int64(MaxCopySource))
 	}
 	dst, err := s.meta.Bucket(ctx, in.DstBucket)
 	if err != nil {

@@ -371,7 +371,9 @@ func (s *Service) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (P
 	start, end := int64(0), src.Size-1
 	if in.Range != nil {
 		if in.Range.Start >= src.Size || in.Range.End >= src.Size || in.Range.End < in.Range.Start {
-			return PartInfo{}, srcInfo, s3err.InvalidArgument.WithMessage("Range specified is not valid for source object of size: %d", src.Size)
+			// AWS answers InvalidRange (ceph s3-tests
+			// test_multipart_copy_invalid_range accepts 400 or 416 with it).
+			return PartInfo{}, srcInfo, s3err.InvalidRange.WithMessage("The requested range is not satisfiable: the source object has %d bytes", src.Size)
 		}
 		start, end = in.Range.Start, in.Range.End
 	}

@@ -30,6 +30,9 @@ type ObjectInfo struct {
 	PartsCount   int    // number of parts for a multipart object, 0 otherwise
 	TagCount     int
 	StorageClass string
+	// PartStart and PartEnd are the inclusive offsets of the part a
+	// HeadObject with a part number asked for.
+	PartStart, PartEnd int64
 }
 
 // Conditions are the HTTP preconditions of GET, HEAD and copy sources.
@@ -146,4 +149,5 @@ type BucketInfo struct {
 	Name       string
 	Created    time.Time
 	Versioning string // "", "Enabled" or "Suspended"
+	Region     string // location constraint; "" for us-east-1
 }

@@ -117,8 +117,10 @@ func TestMatch(t *testing.T) {
 		{"GET", "/b?versions", "", "ListObjectVersions"},
 		// Not implemented (yet): never a plain GET/PUT answer.
 		{"GET", "/b?policy", "", ""},
-		{"GET", "/b?lifecycle", "", ""},
-		{"GET", "/b/k?retention", "", ""},
+		{"GET", "/b?lifecycle", "", "GetBucketLifecycleConfiguration"},
+		{"PUT", "/b?lifecycle", "", ""},
+		{"GET", "/b/k?retention", "", "GetObjectRetention"},
+		{"PUT", "/b/k?retention", "", ""},
 		{"PUT", "/b?website", "", ""},
 		{"GET", "/b?list-type=2&acl", "", ""},
 		{"GET", "/b?location&acl", "", ""},
