@@ -32,6 +32,8 @@ type Config struct {
 	// RemoveNode serves POST /cluster/remove-node?id=N.
 	RemoveNode http.HandlerFunc
 	Pprof      bool
+	// IAM, when set, serves the identity API under /admin/ (users.go).
+	IAM *IAMConfig
 }
 
 // NewHandler returns the admin HTTP handler:
@@ -89,6 +91,9 @@ func NewHandler(cfg Config) http.Handler {
 	})
 	if cfg.RemoveNode != nil {
 		mux.HandleFunc("POST /cluster/remove-node", cfg.RemoveNode)
+	}
+	if cfg.IAM != nil {
+		registerIAM(mux, cfg.IAM)
 	}
 	if cfg.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)

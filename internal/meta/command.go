@@ -26,6 +26,9 @@ const (
 	OpSetMembers     Op = 11
 	OpAddNode        Op = 12
 	OpRemoveNode     Op = 13
+	// OpIAM changes a user, access key, group or policy (iam.go). Its
+	// number stands apart so that new object commands need not skip it.
+	OpIAM Op = 64
 )
 
 func (o Op) String() string {
@@ -56,6 +59,8 @@ func (o Op) String() string {
 		return "AddNode"
 	case OpRemoveNode:
 		return "RemoveNode"
+	case OpIAM:
+		return "IAM"
 	}
 	return fmt.Sprintf("Op(%d)", uint8(o))
 }
@@ -100,6 +105,9 @@ type Command struct {
 	// SetMembers: the initial members; AddNode: the new node's address
 	// (Members[0].Addr); RemoveNode: the node's ID (Members[0].ID).
 	Members []cluster.Node `json:"members,omitempty"`
+
+	// IAM: the identity change (iam.go).
+	IAM *IAMCommand `json:"iam,omitempty"`
 }
 
 // encodingV1 is the first byte of every encoded command: the encoding

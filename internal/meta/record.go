@@ -113,8 +113,20 @@ type Bucket struct {
 	Versioning string            `json:"versioning,omitempty"` // "", Enabled, Suspended
 	Tags       map[string]string `json:"tags,omitempty"`
 	CORS       []byte            `json:"cors,omitempty"` // the CORSConfiguration XML as given
+	// Policy is the bucket policy JSON as given; PublicAccessBlock the
+	// bucket's PublicAccessBlockConfiguration (package iam reads both).
+	Policy            []byte             `json:"policy,omitempty"`
+	PublicAccessBlock *PublicAccessBlock `json:"pab,omitempty"`
 	// Rev counts the record's updates (see UpdateBucket).
 	Rev uint64 `json:"rev,omitempty"`
+}
+
+// PublicAccessBlock is a bucket's public access block configuration.
+type PublicAccessBlock struct {
+	BlockPublicAcls       bool `json:"bpa,omitempty"`
+	IgnorePublicAcls      bool `json:"ipa,omitempty"`
+	BlockPublicPolicy     bool `json:"bpp,omitempty"`
+	RestrictPublicBuckets bool `json:"rpb,omitempty"`
 }
 
 // Stats are a group's object count and logical bytes, kept by apply.

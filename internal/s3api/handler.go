@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/anode/anode/internal/auth"
+	"github.com/anode/anode/internal/iam"
 	"github.com/anode/anode/internal/metrics"
 	"github.com/anode/anode/internal/object"
 	"github.com/anode/anode/internal/s3err"
@@ -36,8 +37,13 @@ const DefaultMaxBodySize = 5 << 30
 type Config struct {
 	// Objects is the object service the handler calls.
 	Objects *object.Service
-	// Auth authenticates every request; anonymous requests are refused.
+	// Auth authenticates every request.
 	Auth *auth.Verifier
+	// IAM, when set, authorizes every request by the requester's policies
+	// and the bucket's (authz.go), and lets anonymous requests through to
+	// that check. Nil allows every authenticated request and refuses
+	// anonymous ones.
+	IAM Authorizer
 	// Region is reported by HeadBucket and GetBucketLocation
 	// (default "us-east-1").
 	Region string
@@ -59,6 +65,7 @@ type Config struct {
 type api struct {
 	objects     *object.Service
 	auth        *auth.Verifier
+	iam         Authorizer
 	region      string
 	domains     []string
 	virtualHost bool
@@ -76,6 +83,7 @@ func NewHandler(cfg Config) http.Handler {
 	a := &api{
 		objects:     cfg.Objects,
 		auth:        cfg.Auth,
+		iam:         cfg.IAM,
 		region:      cfg.Region,
 		virtualHost: cfg.VirtualHost,
 		maxBodySize: cfg.MaxBodySize,
@@ -113,6 +121,10 @@ type request struct {
 	// auth is the authentication result; body is its payload, counted.
 	auth *auth.Result
 	body *countingReader
+	// identity is who sent the request (nil without IAM); decision is the
+	// last authorization decision taken for it (authz.go).
+	identity *iam.Identity
+	decision iam.Decision
 }
 
 // ctx returns the request's context.
@@ -161,16 +173,11 @@ func (a *api) serve(rq *request) error {
 	}
 	// Authenticate before anything else so that an unsigned or badly
 	// signed request learns nothing, not even whether its path is valid.
-	res, aerr := a.auth.Authenticate(rq.r)
-	if aerr != nil {
+	if aerr := a.authenticate(rq); aerr != nil {
 		return aerr
 	}
-	if res == nil {
-		return s3err.AccessDenied
-	}
-	rq.auth = res
-	rq.body = &countingReader{r: res.Body}
-	if res.Body == nil {
+	rq.body = &countingReader{r: rq.auth.Body}
+	if rq.auth.Body == nil {
 		rq.body.r = http.NoBody
 	}
 	if err != nil {
@@ -183,6 +190,9 @@ func (a *api) serve(rq *request) error {
 		if err := checkBucketName(bucket); err != nil {
 			return err
 		}
+	}
+	if err := a.authorize(rq); err != nil {
+		return err
 	}
 	a.corsHeaders(rq)
 	return rq.route.fn(a, rq)

@@ -41,6 +41,14 @@ var routes = []route{
 	{method: http.MethodDelete, level: levelBucket, query: []string{"cors"}, op: "DeleteBucketCors", fn: (*api).deleteBucketCORS},
 	{method: http.MethodGet, level: levelBucket, query: []string{"acl"}, op: "GetBucketAcl", fn: (*api).getBucketACL},
 	{method: http.MethodPut, level: levelBucket, query: []string{"acl"}, op: "PutBucketAcl", fn: (*api).putBucketACL},
+	// Bucket policies and public access blocks (bucketpolicy.go).
+	{method: http.MethodGet, level: levelBucket, query: []string{"policyStatus"}, op: "GetBucketPolicyStatus", fn: (*api).getBucketPolicyStatus},
+	{method: http.MethodGet, level: levelBucket, query: []string{"policy"}, op: "GetBucketPolicy", fn: (*api).getBucketPolicy},
+	{method: http.MethodPut, level: levelBucket, query: []string{"policy"}, op: "PutBucketPolicy", fn: (*api).putBucketPolicy},
+	{method: http.MethodDelete, level: levelBucket, query: []string{"policy"}, op: "DeleteBucketPolicy", fn: (*api).deleteBucketPolicy},
+	{method: http.MethodGet, level: levelBucket, query: []string{"publicAccessBlock"}, op: "GetPublicAccessBlock", fn: (*api).getPublicAccessBlock},
+	{method: http.MethodPut, level: levelBucket, query: []string{"publicAccessBlock"}, op: "PutPublicAccessBlock", fn: (*api).putPublicAccessBlock},
+	{method: http.MethodDelete, level: levelBucket, query: []string{"publicAccessBlock"}, op: "DeletePublicAccessBlock", fn: (*api).deletePublicAccessBlock},
 
 	{method: http.MethodPost, level: levelObject, query: []string{"uploads"}, op: "CreateMultipartUpload", fn: (*api).createMultipartUpload},
 	{method: http.MethodPut, level: levelObject, query: []string{"uploadId"}, header: "x-amz-copy-source", op: "UploadPartCopy", fn: (*api).uploadPartCopy},

@@ -24,6 +24,7 @@ import (
 	"github.com/anode/anode/internal/chunk"
 	"github.com/anode/anode/internal/cluster"
 	"github.com/anode/anode/internal/config"
+	"github.com/anode/anode/internal/iam"
 	"github.com/anode/anode/internal/meta"
 	"github.com/anode/anode/internal/metrics"
 	"github.com/anode/anode/internal/object"
@@ -203,10 +204,16 @@ func (s *Server) Serve() error {
 		s.s3Ln.Close()
 		return fmt.Errorf("admin listener: %w", err)
 	}
-	creds := auth.StaticCredentials{s.cfg.RootUser: s.cfg.RootPassword}
 	audit := s.log.With("log", "audit")
+	identities, err := iam.NewStore(s.meta, s.cfg.RootUser, s.cfg.RootPassword)
+	if err != nil {
+		s.s3Ln.Close()
+		s.adminLn.Close()
+		return err
+	}
+	rootOnly := &auth.Verifier{Creds: auth.StaticCredentials{s.cfg.RootUser: s.cfg.RootPassword}, Region: s.cfg.S3.Region}
 	h := s3api.NewHandler(s3api.Config{
-		Objects: s.objects, Auth: &auth.Verifier{Creds: creds, Region: s.cfg.S3.Region},
+		Objects: s.objects, Auth: &auth.Verifier{Creds: identities, Region: s.cfg.S3.Region}, IAM: identities,
 		Region: s.cfg.S3.Region, Domains: s.cfg.S3.Domains, VirtualHost: s.cfg.S3.VirtualHostStyle,
 		MaxBodySize: int64(s.cfg.S3.MaxBodySize), Logger: s.log, Audit: audit,
 	})
@@ -218,6 +225,7 @@ func (s *Server) Serve() error {
 			Reconcile:  func() *cluster.ReconcileStats { return s.reconcile.Load() },
 			RemoveNode: s.removeNodeHandler,
 			Pprof:      s.cfg.Metrics.EnablePprof,
+			IAM:        &admin.IAMConfig{Store: identities, Root: rootOnly, Audit: audit},
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
