@@ -80,7 +80,7 @@ func TestHandlerRejectsBeforeTheService(t *testing.T) {
 		status               int
 		code                 string
 	}{
-		{"unknown sub-resource", "GET", "/bucket?policy", "", nil, 501, "NotImplemented"},
+		{"unknown sub-resource", "GET", "/bucket?website", "", nil, 501, "NotImplemented"},
 		{"unknown object sub-resource", "PUT", "/bucket/k?retention", "", nil, 501, "NotImplemented"},
 		{"restore", "POST", "/bucket/k?restore", "", nil, 501, "NotImplemented"},
 		{"tagging bad XML", "PUT", "/bucket/k?tagging", "<Tagging>", nil, 400, "MalformedXML"},
