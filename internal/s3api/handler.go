@@ -180,16 +180,18 @@ func (a *api) serve(rq *request) error {
 	if rq.auth.Body == nil {
 		rq.body.r = http.NoBody
 	}
+	if err == nil && bucket != "" {
+		err = checkBucketName(bucket)
+	}
+	if rq.route == nil && err == nil {
+		err = s3err.NotImplemented
+	}
 	if err != nil {
-		return err
-	}
-	if rq.route == nil {
-		return s3err.NotImplemented
-	}
-	if bucket != "" {
-		if err := checkBucketName(bucket); err != nil {
-			return err
+		if rq.identity != nil && rq.identity.Anonymous {
+			// An anonymous request learns nothing about what it asked.
+			return errAccessDenied
 		}
+		return err
 	}
 	if err := a.authorize(rq); err != nil {
 		return err
