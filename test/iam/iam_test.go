@@ -418,7 +418,7 @@ func TestBucketPolicyAndAnonymous(t *testing.T) {
 	// Malformed or foreign policies are refused.
 	for _, bad := range []string{
 		`{`,
-		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::beta/*"}]}`,             // no principal
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::beta/*"}]}`,                  // no principal
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::alpha/*"}]}`, // other bucket
 	} {
 		_, err := root.PutBucketPolicy(bg(), &s3.PutBucketPolicyInput{Bucket: aws.String("beta"), Policy: aws.String(bad)})
