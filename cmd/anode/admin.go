@@ -18,18 +18,20 @@ import (
 // node through its admin port.
 func runAdmin(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: anode admin status [--addr http://127.0.0.1:8081]\n       anode admin remove-node [--addr http://127.0.0.1:8081] ID")
+		return fmt.Errorf("usage: anode admin status [--addr http://127.0.0.1:8081]\n       anode admin remove-node [--addr http://127.0.0.1:8081] ID\n%s", iamUsage)
 	}
 	switch args[0] {
 	case "status":
 		return adminStatus(args[1:])
 	case "remove-node":
 		return adminRemoveNode(args[1:])
+	case "user", "key", "group", "policy", "credential":
+		return runIAM(args[0], args[1:])
 	case "add-node", "replace-node":
 		return fmt.Errorf("anode admin %s: a node is added by starting it with --join ADDR (the cluster address of any member); "+
 			"to replace a node, add the new one, then 'anode admin remove-node' the old one", args[0])
 	}
-	return fmt.Errorf("anode admin: unknown command %q (try: status, remove-node)", args[0])
+	return fmt.Errorf("anode admin: unknown command %q (try: status, remove-node, user, key, group, policy, credential)", args[0])
 }
 
 // adminRemoveNode removes a node from the cluster's membership; the
