@@ -15,6 +15,15 @@ var (
 		Name: "anode_chunk_repair_failures_total",
 		Help: "Chunks the scrubber found missing here and could fetch from no replica.",
 	})
+
+	hintsPending = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "anode_chunk_hints_pending",
+		Help: "Chunk copies a write left to the background (a replica had not confirmed when a majority had): queued for delivery.",
+	})
+	hintsDone = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "anode_chunk_hints_total",
+		Help: "Chunk hints finished, by result: delivered, expired (older than 10 minutes) or dropped (queue full); the repair pass completes expired and dropped ones.",
+	}, []string{"result"})
 )
 
-func init() { metrics.Registry.MustRegister(repairs, repairFailures) }
+func init() { metrics.Registry.MustRegister(repairs, repairFailures, hintsPending, hintsDone) }

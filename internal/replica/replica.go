@@ -36,6 +36,7 @@ type Chunks struct {
 	cluster string
 	client  *http.Client
 	log     *slog.Logger
+	hints   *hintQueue
 }
 
 // Config configures Chunks.
@@ -60,6 +61,7 @@ func New(cfg Config) *Chunks {
 	c := &Chunks{self: cfg.Self, local: cfg.Local, members: cfg.Members,
 		cluster: cfg.Cluster, client: cfg.Client, log: cfg.Logger}
 	c.rf.Store(int64(cfg.ReplicationFactor))
+	c.hints = newHintQueue(c)
 	return c
 }
 
@@ -76,45 +78,81 @@ func (c *Chunks) Targets(h chunk.Hash) []uint64 {
 // majority, so a write survives the loss of any minority of its replicas.
 func quorum(n int) int { return n/2 + 1 }
 
-// Put writes chunk h to its replica nodes in parallel; a node that already
-// holds it only has its time refreshed (a dedup hit costs no transfer). It
-// succeeds when a majority of the replicas have the chunk fsynced; the
-// scrubber completes the others.
+// Put writes chunk h to its replica nodes in parallel and returns as soon as
+// a majority of them has it durably (fsynced), so a paused or partitioned
+// replica costs a PUT nothing. A node that already holds the chunk only has
+// its time refreshed (a dedup hit costs no transfer). The replicas that had
+// not answered by then are cancelled and handed to the hint queue, which
+// completes them in the background (see hints.go); the repair pass of each
+// node remains the backstop for hints lost in a restart.
+//
+// created reports whether any replica that answered stored a new copy.
 func (c *Chunks) Put(h chunk.Hash, data []byte) (bool, error) {
 	targets := c.Targets(h)
+	need := quorum(len(targets))
+	// A chunk this node already holds is probably held by its other
+	// replicas too: ask them to refresh it before sending the bytes. A new
+	// chunk goes straight to a PUT, saving the round trip.
+	probe := c.isTarget(h) && c.local.Has(h)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	type result struct {
+		id      uint64
 		created bool
 		err     error
 	}
 	results := make(chan result, len(targets))
 	for _, id := range targets {
 		go func(id uint64) {
+			r := result{id: id}
 			if id == c.self {
-				created, err := c.local.Put(h, data)
-				results <- result{created, err}
-				return
+				r.created, r.err = c.local.Put(h, data)
+				if r.err != nil {
+					r.err = &nodeError{id, r.err}
+				}
+			} else {
+				r.created, r.err = c.remotePut(ctx, id, h, data, probe)
 			}
-			created, err := c.remotePut(id, h, data)
-			results <- result{created, err}
+			results <- r
 		}(id)
 	}
 	ok, created := 0, false
 	var errs []error
+	answered := make(map[uint64]bool, len(targets))
 	for range targets {
 		r := <-results
+		answered[r.id] = true
 		if r.err != nil {
 			errs = append(errs, r.err)
-			continue
+		} else {
+			ok++
+			created = created || r.created
 		}
-		ok++
-		created = created || r.created
+		if ok >= need || len(errs) > len(targets)-need {
+			break
+		}
 	}
-	if ok < quorum(len(targets)) {
+	if ok < need {
 		return false, fmt.Errorf("%w: chunk %s stored on %d of %d replicas: %w",
 			s3err.ServiceUnavailable, h, ok, len(targets), errors.Join(errs...))
 	}
-	if len(errs) > 0 {
-		c.log.Warn("chunk write missed replicas; the scrubber will complete it", "chunk", h, "stored", ok, "replicas", len(targets))
+	// The stragglers are cancelled when Put returns (data belongs to the
+	// caller, who may reuse it); the hint queue re-sends from a good copy.
+	var missing []uint64
+	for _, id := range targets {
+		if !answered[id] {
+			missing = append(missing, id)
+		}
+	}
+	for _, e := range errs {
+		var ne *nodeError
+		if errors.As(e, &ne) {
+			missing = append(missing, ne.id)
+		}
+	}
+	if len(missing) > 0 {
+		c.hints.add(h, missing)
 	}
 	return created, nil
 }
@@ -130,7 +168,7 @@ func (c *Chunks) Touch(h chunk.Hash) error {
 				errc <- c.local.Touch(h)
 				return
 			}
-			errc <- c.remoteTouch(id, h)
+			errc <- c.remoteTouch(context.Background(), id, h)
 		}(id)
 	}
 	var errs []error
@@ -145,8 +183,33 @@ func (c *Chunks) Touch(h chunk.Hash) error {
 	return nil
 }
 
+// sources returns the other nodes that may hold chunk h, in the order to ask
+// them: its current targets first, then every other member. A copy can sit
+// on a node that is no longer a target (the cluster grew, or placement
+// moved while a node was away), and a chunk whose targets all lost it must
+// still be found wherever a copy is left; a miss on every target is rare,
+// so asking the rest then costs little.
+func (c *Chunks) sources(h chunk.Hash) []uint64 {
+	targets := c.Targets(h)
+	out := make([]uint64, 0, len(targets))
+	seen := map[uint64]bool{c.self: true}
+	for _, id := range targets {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	for _, id := range c.members.IDs() {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // GetInto reads chunk h, from the local store if it has a good copy, else
-// from the other replicas in placement order. Every copy read is verified;
+// from the other nodes in the order of sources. Every copy read is verified;
 // a node that should hold the chunk and lacks it, or holds a corrupt copy,
 // stores the good copy it fetched (read repair).
 func (c *Chunks) GetInto(h chunk.Hash, buf []byte) ([]byte, error) {
@@ -155,10 +218,7 @@ func (c *Chunks) GetInto(h chunk.Hash, buf []byte) ([]byte, error) {
 		return data, nil
 	}
 	localErr := err
-	for _, id := range c.Targets(h) {
-		if id == c.self {
-			continue
-		}
+	for _, id := range c.sources(h) {
 		data, err := c.remoteGet(id, h, buf)
 		if err != nil {
 			c.log.Debug("chunk read from replica failed", "chunk", h, "node", id, "err", err)
@@ -182,10 +242,7 @@ func (c *Chunks) ReadAt(h chunk.Hash, p []byte, off int64) (int, error) {
 	if err == nil || !errors.Is(err, chunk.ErrNotFound) {
 		return n, err
 	}
-	for _, id := range c.Targets(h) {
-		if id == c.self {
-			continue
-		}
+	for _, id := range c.sources(h) {
 		if n, err := c.remoteReadAt(id, h, p, off); err == nil {
 			return n, nil
 		}
@@ -193,17 +250,23 @@ func (c *Chunks) ReadAt(h chunk.Hash, p []byte, off int64) (int, error) {
 	return 0, fmt.Errorf("chunk %s: no replica could serve a range of it", h)
 }
 
-func (c *Chunks) isTarget(h chunk.Hash) bool {
+func (c *Chunks) isTarget(h chunk.Hash) bool { return c.isTargetOf(h, c.self) }
+
+func (c *Chunks) isTargetOf(h chunk.Hash, node uint64) bool {
 	for _, id := range c.Targets(h) {
-		if id == c.self {
+		if id == node {
 			return true
 		}
 	}
 	return false
 }
 
+// PendingHints returns how many chunk copies writes have left to the
+// background and are not yet delivered.
+func (c *Chunks) PendingHints() int { return c.hints.Len() }
+
 // Repair makes sure this node holds every chunk in refs that placement
-// assigns to it, fetching missing ones from the other replicas. It returns
+// assigns to it, fetching missing ones from any node that has a copy. It returns
 // how many chunks it fetched and how many it could not.
 func (c *Chunks) Repair(ctx context.Context, refs func(func(chunk.Hash))) (fetched, failed int64) {
 	seen := make(map[chunk.Hash]struct{})
@@ -218,10 +281,7 @@ func (c *Chunks) Repair(ctx context.Context, refs func(func(chunk.Hash))) (fetch
 		if !c.isTarget(h) || c.local.Has(h) {
 			return
 		}
-		for _, id := range c.Targets(h) {
-			if id == c.self {
-				continue
-			}
+		for _, id := range c.sources(h) {
 			data, err := c.remoteGet(id, h, nil)
 			if err != nil {
 				continue
@@ -246,8 +306,8 @@ func (c *Chunks) url(id uint64, h chunk.Hash, suffix string) (string, error) {
 	return "http://" + addr + "/chunks/" + h.String() + suffix, nil
 }
 
-func (c *Chunks) do(method, url string, body []byte, hdr http.Header, timeout time.Duration) (*http.Response, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+func (c *Chunks) do(parent context.Context, method, url string, body []byte, hdr http.Header, timeout time.Duration) (*http.Response, error) {
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	var r io.Reader
 	if body != nil {
 		r = bytes.NewReader(body)
@@ -277,36 +337,58 @@ type cancelOnClose struct {
 
 func (c cancelOnClose) Close() error { err := c.ReadCloser.Close(); c.cancel(); return err }
 
-func (c *Chunks) remoteTouch(id uint64, h chunk.Hash) error {
+// nodeError is a failed request to one replica.
+type nodeError struct {
+	id  uint64
+	err error
+}
+
+func (e *nodeError) Error() string { return fmt.Sprintf("node %d: %v", e.id, e.err) }
+func (e *nodeError) Unwrap() error { return e.err }
+
+// Timeouts of one attempt of a chunk request to a replica. A write is not
+// slowed by a slow replica once a majority has answered (Put), so these
+// only bound how long a hung peer holds a connection.
+const (
+	touchTimeout = 10 * time.Second
+	putTimeout   = 60 * time.Second
+)
+
+func (c *Chunks) remoteTouch(ctx context.Context, id uint64, h chunk.Hash) error {
 	u, err := c.url(id, h, "/touch")
 	if err != nil {
-		return err
+		return &nodeError{id, err}
 	}
-	resp, err := c.do(http.MethodPost, u, nil, nil, 10*time.Second)
+	resp, err := c.do(ctx, http.MethodPost, u, nil, nil, touchTimeout)
 	if err != nil {
-		return err
+		return &nodeError{id, err}
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusNoContent:
 		return nil
 	case http.StatusNotFound:
-		return fmt.Errorf("node %d: %w", id, chunk.ErrNotFound)
+		return &nodeError{id, chunk.ErrNotFound}
 	}
-	return fmt.Errorf("node %d: touch: %s", id, resp.Status)
+	return &nodeError{id, fmt.Errorf("touch: %s", resp.Status)}
 }
 
-func (c *Chunks) remotePut(id uint64, h chunk.Hash, data []byte) (bool, error) {
-	if err := c.remoteTouch(id, h); err == nil {
-		return false, nil
+// remotePut stores chunk h on node id. With probe set it first asks the
+// node to refresh a copy it may already hold, and sends the bytes only if
+// it has none.
+func (c *Chunks) remotePut(ctx context.Context, id uint64, h chunk.Hash, data []byte, probe bool) (bool, error) {
+	if probe {
+		if err := c.remoteTouch(ctx, id, h); err == nil {
+			return false, nil
+		}
 	}
 	u, err := c.url(id, h, "")
 	if err != nil {
-		return false, err
+		return false, &nodeError{id, err}
 	}
-	resp, err := c.do(http.MethodPut, u, data, nil, 60*time.Second)
+	resp, err := c.do(ctx, http.MethodPut, u, data, nil, putTimeout)
 	if err != nil {
-		return false, err
+		return false, &nodeError{id, err}
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
@@ -316,7 +398,7 @@ func (c *Chunks) remotePut(id uint64, h chunk.Hash, data []byte) (bool, error) {
 		return false, nil
 	}
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-	return false, fmt.Errorf("node %d: put chunk: %s: %s", id, resp.Status, msg)
+	return false, &nodeError{id, fmt.Errorf("put chunk: %s: %s", resp.Status, msg)}
 }
 
 func (c *Chunks) remoteGet(id uint64, h chunk.Hash, buf []byte) ([]byte, error) {
@@ -324,7 +406,7 @@ func (c *Chunks) remoteGet(id uint64, h chunk.Hash, buf []byte) ([]byte, error) 
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.do(http.MethodGet, u, nil, nil, 60*time.Second)
+	resp, err := c.do(context.Background(), http.MethodGet, u, nil, nil, putTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -348,7 +430,7 @@ func (c *Chunks) remoteReadAt(id uint64, h chunk.Hash, p []byte, off int64) (int
 		return 0, err
 	}
 	hdr := http.Header{"Range": {fmt.Sprintf("bytes=%d-%d", off, off+int64(len(p))-1)}}
-	resp, err := c.do(http.MethodGet, u, nil, hdr, 60*time.Second)
+	resp, err := c.do(context.Background(), http.MethodGet, u, nil, hdr, putTimeout)
 	if err != nil {
 		return 0, err
 	}
