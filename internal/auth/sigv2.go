@@ -94,10 +94,28 @@ func (v *Verifier) verifyV2Header(r *http.Request, authz string, q queryParams) 
 	if err != nil {
 		return nil, err
 	}
-	if !v2SignatureOK(secret, stringToSignV2(r, q, dateLine), sig) {
+	if !v2Matches(secret, r, q, dateLine, sig) {
 		return nil, s3err.SignatureDoesNotMatch
 	}
 	return newResult(r, accessKey, payloadUnsigned, [32]byte{}, chunkSigner{})
+}
+
+// v2Matches checks the signature over the request's resource as sent and,
+// for a bucket-level path-style request ("/bucket"), also over "/bucket/":
+// botocore signs bucket requests that way, and S3 accepts both spellings
+// of the same resource.
+func v2Matches(secret string, r *http.Request, q queryParams, dateLine, sig string) bool {
+	sts := stringToSignV2(r, q, dateLine)
+	if v2SignatureOK(secret, sts, sig) {
+		return true
+	}
+	path := requestPath(r)
+	if len(path) > 1 && strings.Count(path, "/") == 1 {
+		i := strings.Index(sts, path)
+		alt := sts[:i] + path + "/" + sts[i+len(path):]
+		return v2SignatureOK(secret, alt, sig)
+	}
+	return false
 }
 
 // verifyV2Query authenticates a V2 presigned URL.
@@ -119,7 +137,7 @@ func (v *Verifier) verifyV2Query(r *http.Request, q queryParams) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	if !v2SignatureOK(secret, stringToSignV2(r, q, expires), sig) {
+	if !v2Matches(secret, r, q, expires, sig) {
 		return nil, s3err.SignatureDoesNotMatch
 	}
 	return newResult(r, accessKey, payloadUnsigned, [32]byte{}, chunkSigner{})
@@ -170,14 +188,7 @@ func stringToSignV2(r *http.Request, q queryParams, dateLine string) string {
 	}
 	// CanonicalizedResource: the path as sent, then the sub-resources,
 	// sorted, with their decoded values.
-	path := r.RequestURI
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		path = path[:i]
-	}
-	if path == "" || strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://") {
-		path = r.URL.EscapedPath()
-	}
-	b.WriteString(path)
+	b.WriteString(requestPath(r))
 	var subs []queryParam
 	for _, p := range q {
 		if v2SubResources[p.key] {
@@ -198,6 +209,18 @@ func stringToSignV2(r *http.Request, q queryParams, dateLine string) string {
 		}
 	}
 	return b.String()
+}
+
+// requestPath returns the request's path as the client sent it.
+func requestPath(r *http.Request) string {
+	path := r.RequestURI
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if path == "" || strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://") {
+		path = r.URL.EscapedPath()
+	}
+	return path
 }
 
 // parseHTTPDate parses a Date or V2 x-amz-date header (RFC 1123 and the

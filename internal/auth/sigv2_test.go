@@ -80,6 +80,11 @@ func TestV2Verify(t *testing.T) {
 	if o := do(t, r); o.Code != "" {
 		t.Fatalf("V2 with x-amz-date: %+v", o)
 	}
+	// botocore signs a bucket request "/b" as "/b/".
+	r = header("GET", "/b", "", func(r *http.Request, sts *string) { *sts += "/" })
+	if o := do(t, r); o.Code != "" {
+		t.Fatalf("V2 bucket request signed with a trailing slash: %+v", o)
+	}
 	presign := func(path string, expires int64, secret string) *http.Request {
 		sts := "GET\n\n\n" + strconv.FormatInt(expires, 10) + "\n" + path
 		u := srv.URL + path + "?AWSAccessKeyId=" + testAccessKey + "&Expires=" + strconv.FormatInt(expires, 10) +
