@@ -116,6 +116,9 @@ var opActions = map[string]string{
 	// DeleteObjects is authorized key by key (s3:DeleteObject), in its
 	// handler; the request itself needs no permission of its own.
 	"DeleteObjects": "",
+	// PostObject is authorized in its handler (s3:PutObject on the key of
+	// the form), once the form says who signed it.
+	"PostObject": "",
 }
 
 // ActionOf returns the AWS action of an operation (tests and docs use it

@@ -18,6 +18,8 @@ var routes = []route{
 	{method: http.MethodDelete, level: levelBucket, op: "DeleteBucket", fn: (*api).deleteBucket},
 	{method: http.MethodHead, level: levelBucket, op: "HeadBucket", fn: (*api).headBucket},
 	{method: http.MethodPost, level: levelBucket, query: []string{"delete"}, op: "DeleteObjects", fn: (*api).deleteObjects},
+	// Browser uploads: POST /bucket with a multipart/form-data body (postobject.go).
+	{method: http.MethodPost, level: levelBucket, header: "Content-Type", op: "PostObject", fn: (*api).postObject},
 
 	{method: http.MethodGet, level: levelObject, op: "GetObject", fn: (*api).getObject},
 	{method: http.MethodHead, level: levelObject, op: "HeadObject", fn: (*api).headObject},

@@ -7,9 +7,12 @@ buckets as root and two users:
   AWS_SECRET_ACCESS_KEY are the root credentials.
 Prints "N passed, M failed" and exits non-zero on any failure.
 """
+import base64
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import urllib.error
 import urllib.request
 
@@ -157,7 +160,76 @@ def bucket_policy_anonymous():
     assert http("GET", url)[0] == 403
 
 
+def curl_form(url, fields, content, filename="hello.txt"):
+    """POSTs a multipart form with curl -F, as an HTML form would be sent:
+    the fields in order, then the file. Returns (status, body)."""
+    with tempfile.NamedTemporaryFile(suffix="-" + filename, delete=False) as f:
+        f.write(content)
+    args = ["curl", "-sS", "-o", "-", "-w", "\n%{http_code}"]
+    for k, v in fields.items():
+        args += ["--form-string", f"{k}={v}"]
+    args += ["-F", f"file=@{f.name};filename={filename}", url]
+    out = subprocess.run(args, capture_output=True, check=True).stdout.decode()
+    os.unlink(f.name)
+    body, _, status = out.rpartition("\n")
+    return int(status), body
+
+
+TAGGING = "<Tagging><TagSet><Tag><Key>project</Key><Value>x</Value></Tag></TagSet></Tagging>"
+
+
+def presigned_post(sig):
+    w = client(os.environ["WRITER_AK"], os.environ["WRITER_SK"], signature_version=sig)
+    fields = {"Content-Type": "text/plain", "x-amz-meta-color": "blue", "success_action_status": "201", "tagging": TAGGING}
+    conditions = [{"Content-Type": "text/plain"}, {"x-amz-meta-color": "blue"}, {"success_action_status": "201"},
+                  {"tagging": TAGGING}, ["content-length-range", 1, 100]]
+    post = w.generate_presigned_post("beta", "uploads/" + sig + "/${filename}", Fields=fields, Conditions=conditions, ExpiresIn=300)
+    status, body = curl_form(post["url"], post["fields"], b"posted by a form")
+    assert status == 201 and "<Key>uploads/" + sig + "/hello.txt</Key>" in body, (status, body)
+    got = root.get_object(Bucket="beta", Key="uploads/" + sig + "/hello.txt")
+    assert got["Body"].read() == b"posted by a form"
+    assert got["ContentType"] == "text/plain" and got["Metadata"] == {"color": "blue"}, got
+    tags = root.get_object_tagging(Bucket="beta", Key="uploads/" + sig + "/hello.txt")["TagSet"]
+    assert tags == [{"Key": "project", "Value": "x"}], tags
+
+    # Too large for content-length-range: refused, nothing stored.
+    status, body = curl_form(post["url"], post["fields"], b"x" * 101, filename="big.txt")
+    assert status == 400 and "<Code>EntityTooLarge</Code>" in body, (status, body)
+    assert not exists("beta", "uploads/" + sig + "/big.txt")
+    # A field the policy does not allow.
+    tampered = dict(post["fields"], **{"Content-Type": "text/html"})
+    status, body = curl_form(post["url"], tampered, b"x", filename="t.txt")
+    assert status == 403 and "<Code>AccessDenied</Code>" in body and "Policy Condition failed" in body, (status, body)
+    extra = dict(post["fields"], **{"x-amz-meta-extra": "1"})
+    status, body = curl_form(post["url"], extra, b"x", filename="t.txt")
+    assert status == 403 and "Extra input fields" in body, (status, body)
+    # A policy changed after signing.
+    doc = json.loads(base64.b64decode(post["fields"]["policy"]))
+    doc["conditions"] = [c for c in doc["conditions"] if not (isinstance(c, list) and c[0] == "content-length-range")]
+    forged = dict(post["fields"], policy=base64.b64encode(json.dumps(doc).encode()).decode())
+    status, body = curl_form(post["url"], forged, b"x" * 200, filename="t.txt")
+    assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in body, (status, body)
+    assert not exists("beta", "uploads/" + sig + "/t.txt")
+    # Expired.
+    old = w.generate_presigned_post("beta", "uploads/old", ExpiresIn=-60)
+    status, body = curl_form(old["url"], old["fields"], b"x")
+    assert status == 403 and "Policy expired" in body, (status, body)
+    # Redirect after success.
+    red = w.generate_presigned_post("beta", "uploads/r.txt", Fields={"success_action_redirect": "http://127.0.0.1/done"},
+                                    Conditions=[{"success_action_redirect": "http://127.0.0.1/done"}], ExpiresIn=300)
+    status, body = curl_form(red["url"], red["fields"], b"r")
+    assert status == 303, (status, body)
+    # A user without s3:PutObject on the bucket is refused.
+    r = client(os.environ["READER_AK"], os.environ["READER_SK"], signature_version=sig)
+    rp = r.generate_presigned_post("alpha", "nope.txt", ExpiresIn=300)
+    status, body = curl_form(rp["url"], rp["fields"], b"x")
+    assert status == 403 and "<Code>AccessDenied</Code>" in body, (status, body)
+    assert not exists("alpha", "nope.txt")
+
+
 for name, fn in [
+    ("POST upload, V4 policy (boto3 generate_presigned_post, curl -F)", lambda: presigned_post("s3v4")),
+    ("POST upload, V2 policy", lambda: presigned_post("s3")),
     ("reader reads alpha", reader_reads_alpha),
     ("reader cannot write or read beta", reader_cannot_write),
     ("writer writes", writer_writes),
