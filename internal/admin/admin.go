@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/anode/anode/internal/audit"
 	"github.com/anode/anode/internal/cluster"
 	"github.com/anode/anode/internal/metrics"
 )
@@ -34,6 +35,9 @@ type Config struct {
 	Pprof      bool
 	// IAM, when set, serves the identity API under /admin/ (users.go).
 	IAM *IAMConfig
+	// Audit receives one entry per identity API and cluster-changing
+	// request (nil: none).
+	Audit *audit.Logger
 }
 
 // NewHandler returns the admin HTTP handler:
@@ -90,10 +94,10 @@ func NewHandler(cfg Config) http.Handler {
 		enc.Encode(out)
 	})
 	if cfg.RemoveNode != nil {
-		mux.HandleFunc("POST /cluster/remove-node", cfg.RemoveNode)
+		mux.Handle("POST /cluster/remove-node", audited(cfg.Audit, "RemoveNode", cfg.RemoveNode))
 	}
 	if cfg.IAM != nil {
-		registerIAM(mux, cfg.IAM)
+		registerIAM(mux, cfg.IAM, cfg.Audit)
 	}
 	if cfg.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)

@@ -6,10 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
+	"github.com/anode/anode/internal/audit"
 	"github.com/anode/anode/internal/auth"
 	"github.com/anode/anode/internal/iam"
 	"github.com/anode/anode/internal/meta"
@@ -55,18 +56,16 @@ type IAMConfig struct {
 	// Root authenticates requests; it must accept only the root
 	// credentials.
 	Root *auth.Verifier
-	// Audit receives one line per request (nil: none).
-	Audit *slog.Logger
 }
 
 const maxAdminBody = 64 << 10
 
 // registerIAM adds the identity API to mux.
-func registerIAM(mux *http.ServeMux, cfg *IAMConfig) {
+func registerIAM(mux *http.ServeMux, cfg *IAMConfig, log *audit.Logger) {
 	s := cfg.Store
 	h := func(pattern string, fn func(r *http.Request, body []byte) (int, any, error)) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			serveIAM(w, r, cfg, pattern, fn)
+			serveIAM(w, r, cfg, log, pattern, fn)
 		})
 	}
 	h("POST /admin/users", func(r *http.Request, body []byte) (int, any, error) {
@@ -240,24 +239,26 @@ func registerIAM(mux *http.ServeMux, cfg *IAMConfig) {
 
 // serveIAM authenticates a request as root, reads its (bounded) body, runs
 // fn and writes its JSON answer, and records the request in the audit log.
-func serveIAM(w http.ResponseWriter, r *http.Request, cfg *IAMConfig, pattern string,
+func serveIAM(w http.ResponseWriter, r *http.Request, cfg *IAMConfig, log *audit.Logger, pattern string,
 	fn func(*http.Request, []byte) (int, any, error)) {
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
 	r = r.WithContext(ctx)
 	status, accessKey := 0, ""
 	var callErr error
+	var bytesIn int64
 	defer func() {
-		if cfg.Audit != nil {
-			msg := ""
-			if callErr != nil {
-				msg = callErr.Error()
-			}
-			cfg.Audit.LogAttrs(context.Background(), slog.LevelInfo, "admin request",
-				slog.String("op", pattern), slog.String("path", r.URL.Path), slog.Int("status", status),
-				slog.String("access_key", accessKey), slog.String("remote_addr", r.RemoteAddr),
-				slog.String("error", msg))
+		e := audit.Entry{Time: start.UTC(), Kind: "admin", Operation: pattern, Path: r.URL.Path,
+			SourceIP: remoteIP(r), UserAgent: r.UserAgent(), AccessKey: accessKey, Status: status,
+			BytesIn: bytesIn, DurationMS: float64(time.Since(start).Microseconds()) / 1000}
+		if accessKey != "" {
+			e.Principal, e.Decision = "root", "root"
 		}
+		if callErr != nil {
+			e.Error = callErr.Error()
+		}
+		log.Log(e)
 	}()
 	res, err := cfg.Root.Authenticate(r)
 	if err != nil {
@@ -268,6 +269,7 @@ func serveIAM(w http.ResponseWriter, r *http.Request, cfg *IAMConfig, pattern st
 	defer res.Body.Close()
 	accessKey = res.AccessKey
 	body, err := io.ReadAll(io.LimitReader(res.Body, maxAdminBody+1))
+	bytesIn = int64(len(body))
 	if err == nil && len(body) > maxAdminBody {
 		err = errBadRequest("request body larger than 64 KiB")
 	}
@@ -426,4 +428,35 @@ func policyDoc(p *iam.Policy) json.RawMessage {
 	}
 	b, _ := json.Marshal(doc)
 	return b
+}
+
+// audited wraps a cluster-changing admin handler so that every call is
+// written to the audit log.
+func audited(log *audit.Logger, op string, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		h(rw, r)
+		log.Log(audit.Entry{Time: start.UTC(), Kind: "admin", Operation: op, Path: r.URL.RequestURI(),
+			SourceIP: remoteIP(r), UserAgent: r.UserAgent(), Status: rw.status,
+			DurationMS: float64(time.Since(start).Microseconds()) / 1000})
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

@@ -24,6 +24,7 @@ type Config struct {
 	Parquet ParquetConfig `toml:"parquet"`
 	Metrics MetricsConfig `toml:"metrics"`
 	Logging LoggingConfig `toml:"logging"`
+	Audit   AuditConfig   `toml:"audit"`
 
 	// RootUser and RootPassword are the root credentials. They come only
 	// from ANODE_ROOT_USER and ANODE_ROOT_PASSWORD, never from the file,
@@ -205,6 +206,23 @@ type LoggingConfig struct {
 	MaxSize Size `toml:"max_size"`
 }
 
+// AuditConfig configures the audit log (package audit).
+type AuditConfig struct {
+	// File is the audit log, one JSON line per request; empty writes the
+	// entries to the process log instead.
+	File string `toml:"file"`
+	// MaxSize is the size at which File is rotated; MaxBackups rotated
+	// files are kept.
+	MaxSize    Size `toml:"max_size"`
+	MaxBackups int  `toml:"max_backups"`
+	// WebhookURL, when set, receives the entries as JSON arrays.
+	WebhookURL string `toml:"webhook_url"`
+	// WebhookBatch is the most entries per POST; WebhookBuffer the most
+	// entries waiting (more are dropped and counted).
+	WebhookBatch  int `toml:"webhook_batch"`
+	WebhookBuffer int `toml:"webhook_buffer"`
+}
+
 func secs(n int) time.Duration { return time.Duration(n) * time.Second }
 
 // Default returns the configuration `anode server` runs with when nothing is
@@ -269,6 +287,7 @@ func Default() *Config {
 			Rotate:  true,
 			MaxSize: 100 * MiB,
 		},
+		Audit:              AuditConfig{MaxSize: 100 * MiB, MaxBackups: 10, WebhookBatch: 100, WebhookBuffer: 10000},
 		RootUser:           defaultRootUser,
 		RootPassword:       defaultRootPassword,
 		DefaultCredentials: true,

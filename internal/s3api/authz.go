@@ -242,7 +242,7 @@ func (a *api) authorizeCheck(rq *request, c check) error {
 	}
 	req := &iam.Request{Action: c.action, Resource: c.resource(), Identity: rq.identity, Context: a.conditionKeys(rq, c)}
 	d := iam.Evaluate(req, policies...)
-	rq.decision = d
+	rq.decision, rq.decided = d, true
 	if !d.Allowed() {
 		return errAccessDenied
 	}

@@ -16,12 +16,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/anode/anode/internal/audit"
 	"github.com/anode/anode/internal/auth"
 	"github.com/anode/anode/internal/iam"
 	"github.com/anode/anode/internal/metrics"
@@ -55,10 +57,11 @@ type Config struct {
 	// MaxBodySize is the largest object body accepted by PutObject
 	// (default DefaultMaxBodySize).
 	MaxBodySize int64
-	// Logger receives operational logs (panics, internal errors).
-	// Audit receives one line per request. Both default to discarding
-	// nothing: nil means slog.Default() for Logger and no audit log.
-	Logger, Audit *slog.Logger
+	// Logger receives operational logs (panics, internal errors); nil
+	// means slog.Default().
+	Logger *slog.Logger
+	// Audit receives one entry per request; nil means no audit log.
+	Audit *audit.Logger
 }
 
 // api is the S3 HTTP handler.
@@ -71,7 +74,7 @@ type api struct {
 	virtualHost bool
 	maxBodySize int64
 	log         *slog.Logger
-	audit       *slog.Logger
+	audit       *audit.Logger
 	// hostID is this process's random token, mixed into x-amz-id-2.
 	hostID []byte
 }
@@ -125,6 +128,9 @@ type request struct {
 	// last authorization decision taken for it (authz.go).
 	identity *iam.Identity
 	decision iam.Decision
+	decided  bool
+	// err is the error the request was answered with, if any.
+	err error
 }
 
 // ctx returns the request's context.
@@ -155,6 +161,7 @@ func (a *api) ServeHTTP(hw http.ResponseWriter, r *http.Request) {
 	defer a.recoverPanic(rq)
 
 	if err := a.serve(rq); err != nil {
+		rq.err = err
 		a.writeError(rq, err)
 	}
 }
@@ -236,22 +243,55 @@ func (a *api) finish(rq *request, start time.Time) {
 	if a.audit == nil {
 		return
 	}
-	accessKey := ""
-	if rq.auth != nil {
-		accessKey = rq.auth.AccessKey
+	e := audit.Entry{
+		Time: start.UTC(), Kind: "s3", RequestID: rq.id, SourceIP: remoteIP(rq.r),
+		UserAgent: rq.r.UserAgent(), Operation: rq.op, Bucket: rq.bucket, Key: rq.key,
+		VersionID: rq.w.Header().Get("x-amz-version-id"), Status: status,
+		BytesIn: in, BytesOut: rq.w.n, DurationMS: float64(d.Microseconds()) / 1000,
 	}
-	a.audit.LogAttrs(context.Background(), slog.LevelInfo, "s3 request",
-		slog.String("op", rq.op),
-		slog.String("bucket", rq.bucket),
-		slog.String("key", rq.key),
-		slog.Int("status", status),
-		slog.Int64("bytes_in", in),
-		slog.Int64("bytes_out", rq.w.n),
-		slog.Duration("duration", d),
-		slog.String("access_key", accessKey),
-		slog.String("remote_addr", rq.r.RemoteAddr),
-		slog.String("request_id", rq.id),
-	)
+	if e.VersionID == "" {
+		e.VersionID = rq.query("versionId")
+	}
+	if rq.auth != nil {
+		e.AccessKey = rq.auth.AccessKey
+	}
+	if id := rq.identity; id != nil {
+		switch {
+		case id.Root:
+			e.Principal, e.Decision = "root", "root"
+		case id.Anonymous:
+			e.Principal = "anonymous"
+		default:
+			e.Principal = id.User
+		}
+	} else if rq.auth != nil {
+		// No IAM (a handler built with static credentials).
+		e.Principal = e.AccessKey
+	}
+	if rq.decided {
+		switch rq.decision.Effect {
+		case iam.Allow:
+			e.Decision = "allow"
+		case iam.Deny:
+			e.Decision = "deny"
+		default:
+			e.Decision = "implicit-deny"
+		}
+		e.Statement = rq.decision.Statement()
+	}
+	if rq.err != nil {
+		e.Error = s3err.As(rq.err).Code
+	}
+	a.audit.Log(e)
+}
+
+// remoteIP returns the TCP peer's address without the port.
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // newRequestID returns a unique request ID in the style of AWS (16

@@ -37,7 +37,6 @@ func newTestServer(t *testing.T) *httptest.Server {
 		Objects: object.New(object.Config{}),
 		Auth:    &auth.Verifier{Creds: auth.StaticCredentials{testAccessKey: testSecretKey}, Region: "us-east-1"},
 		Logger:  discard,
-		Audit:   discard,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

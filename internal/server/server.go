@@ -20,6 +20,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/anode/anode/internal/admin"
+	"github.com/anode/anode/internal/audit"
 	"github.com/anode/anode/internal/auth"
 	"github.com/anode/anode/internal/chunk"
 	"github.com/anode/anode/internal/cluster"
@@ -50,6 +51,8 @@ type Server struct {
 
 	s3Srv, adminSrv, clusterSrv *http.Server
 	s3Ln, adminLn, clusterLn    net.Listener
+
+	audit *audit.Logger
 
 	stopGC chan struct{}
 	wg     sync.WaitGroup
@@ -204,7 +207,18 @@ func (s *Server) Serve() error {
 		s.s3Ln.Close()
 		return fmt.Errorf("admin listener: %w", err)
 	}
-	audit := s.log.With("log", "audit")
+	auditLog, err := audit.New(audit.Config{
+		File: s.cfg.Audit.File, MaxSizeMB: int((s.cfg.Audit.MaxSize + config.MiB - 1) / config.MiB),
+		MaxBackups: s.cfg.Audit.MaxBackups, Fallback: s.log.With("log", "audit"),
+		WebhookURL: s.cfg.Audit.WebhookURL, BatchSize: s.cfg.Audit.WebhookBatch, BufferSize: s.cfg.Audit.WebhookBuffer,
+		Logger: s.log,
+	})
+	if err != nil {
+		s.s3Ln.Close()
+		s.adminLn.Close()
+		return err
+	}
+	s.audit = auditLog
 	identities, err := iam.NewStore(s.meta, s.cfg.RootUser, s.cfg.RootPassword)
 	if err != nil {
 		s.s3Ln.Close()
@@ -215,7 +229,7 @@ func (s *Server) Serve() error {
 	h := s3api.NewHandler(s3api.Config{
 		Objects: s.objects, Auth: &auth.Verifier{Creds: identities, Region: s.cfg.S3.Region}, IAM: identities,
 		Region: s.cfg.S3.Region, Domains: s.cfg.S3.Domains, VirtualHost: s.cfg.S3.VirtualHostStyle,
-		MaxBodySize: int64(s.cfg.S3.MaxBodySize), Logger: s.log, Audit: audit,
+		MaxBodySize: int64(s.cfg.S3.MaxBodySize), Logger: s.log, Audit: auditLog,
 	})
 	s.s3Srv = s3api.NewServer(s.cfg.Node.S3Addr, h, s.cfg.S3.RequestTimeout())
 	s.adminSrv = &http.Server{
@@ -225,7 +239,8 @@ func (s *Server) Serve() error {
 			Reconcile:  func() *cluster.ReconcileStats { return s.reconcile.Load() },
 			RemoveNode: s.removeNodeHandler,
 			Pprof:      s.cfg.Metrics.EnablePprof,
-			IAM:        &admin.IAMConfig{Store: identities, Root: rootOnly, Audit: audit},
+			IAM:        &admin.IAMConfig{Store: identities, Root: rootOnly},
+			Audit:      auditLog,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
@@ -372,7 +387,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.host.Stop()
 	s.transport.Close()
-	errs = append(errs, s.chunks.Close(), s.db.Close())
+	errs = append(errs, s.audit.Close(), s.chunks.Close(), s.db.Close())
 	return errors.Join(errs...)
 }
 
