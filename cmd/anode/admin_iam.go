@@ -24,6 +24,7 @@ const iamUsage = `usage:
   anode admin user attach NAME POLICY | detach NAME POLICY
   anode admin key create USER [--description D] [--expires 2027-01-01T00:00:00Z | --expires-in 720h]
   anode admin key list [USER] | show KEY | delete KEY | rotate KEY | disable KEY | enable KEY
+  anode admin key reencrypt                      (after rotating the root credentials, see docs/security.md)
   anode admin group create NAME [--policy P]...  anode admin group list | show NAME | delete NAME
   anode admin group add GROUP USER | remove GROUP USER
   anode admin group attach GROUP POLICY | detach GROUP POLICY
@@ -161,6 +162,11 @@ func runIAM(kind string, args []string) error {
 			return call("GET", "/admin/users/"+seg(pos[0])+"/keys", nil)
 		}
 		return call("GET", "/admin/keys", nil)
+	case "key reencrypt":
+		if err := need(0, ""); err != nil {
+			return err
+		}
+		return call("POST", "/admin/keys/reencrypt", nil)
 	case "key show":
 		if err := need(1, "KEY"); err != nil {
 			return err

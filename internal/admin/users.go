@@ -11,18 +11,19 @@ import (
 	"time"
 
 	"github.com/anode/anode/internal/audit"
-	"github.com/anode/anode/internal/auth"
 	"github.com/anode/anode/internal/iam"
 	"github.com/anode/anode/internal/meta"
 	"github.com/anode/anode/internal/s3err"
 )
 
 // The identity API: users, access keys, groups, policies, and the seed's
-// /admin/credentials. Every request must be signed (AWS Signature V4,
-// service "s3") with the root credentials; anything else is answered 403.
-// A browser cannot forge such a request from another site (it cannot
-// compute the signature), which is also what makes the API safe against
-// cross-site request forgery. Every change is written to the audit log.
+// /admin/credentials. Its routes are registered through Config.Routes, so
+// every request must be signed (AWS Signature V4) with the root
+// credentials like the rest of the signed admin API; anything else is
+// refused (401/403). A browser cannot forge such a request from another
+// site (it cannot compute the signature), which is also what makes the
+// API safe against cross-site request forgery. Every request, refused ones
+// included, is written to the audit log.
 //
 //	POST   /admin/users                          {"name", "policies"}
 //	GET    /admin/users
@@ -37,6 +38,7 @@ import (
 //	DELETE /admin/keys/{access_key}
 //	POST   /admin/keys/{access_key}/rotate       → the new key and secret; the old one is gone
 //	POST   /admin/keys/{access_key}/disable | enable
+//	POST   /admin/keys/reencrypt                 after a root credential rotation
 //	POST   /admin/groups                         {"name", "policies"}
 //	GET    /admin/groups
 //	GET    /admin/groups/{name}
@@ -50,23 +52,14 @@ import (
 //	POST   /admin/credentials                    {"permissions": ["read","write"], "buckets", "description", "expires"}
 //	DELETE /admin/credentials/{access_key}
 
-// IAMConfig configures the identity API.
-type IAMConfig struct {
-	Store *iam.Store
-	// Root authenticates requests; it must accept only the root
-	// credentials.
-	Root *auth.Verifier
-}
-
 const maxAdminBody = 64 << 10
 
-// registerIAM adds the identity API to mux.
-func registerIAM(mux *http.ServeMux, cfg *IAMConfig, log *audit.Logger) {
-	s := cfg.Store
+// IAMRoutes returns the identity API's handlers, for Config.Routes (which
+// authenticates them).
+func IAMRoutes(s *iam.Store) map[string]http.Handler {
+	routes := map[string]http.Handler{}
 	h := func(pattern string, fn func(r *http.Request, body []byte) (int, any, error)) {
-		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			serveIAM(w, r, cfg, log, pattern, fn)
-		})
+		routes[pattern] = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serveIAM(w, r, fn) })
 	}
 	h("POST /admin/users", func(r *http.Request, body []byte) (int, any, error) {
 		var in struct {
@@ -124,6 +117,10 @@ func registerIAM(mux *http.ServeMux, cfg *IAMConfig, log *audit.Logger) {
 	h("GET /admin/keys", func(r *http.Request, _ []byte) (int, any, error) {
 		ks, err := s.Keys(r.Context(), "")
 		return http.StatusOK, ks, err
+	})
+	h("POST /admin/keys/reencrypt", func(r *http.Request, _ []byte) (int, any, error) {
+		res, err := s.ReencryptKeys(r.Context())
+		return http.StatusOK, res, err
 	})
 	h("GET /admin/keys/{key}", func(r *http.Request, _ []byte) (int, any, error) {
 		k, err := s.Key(r.Context(), r.PathValue("key"))
@@ -235,56 +232,31 @@ func registerIAM(mux *http.ServeMux, cfg *IAMConfig, log *audit.Logger) {
 	h("DELETE /admin/credentials/{key}", func(r *http.Request, _ []byte) (int, any, error) {
 		return http.StatusNoContent, nil, s.DeleteCredential(r.Context(), r.PathValue("key"))
 	})
+	return routes
 }
 
-// serveIAM authenticates a request as root, reads its (bounded) body, runs
-// fn and writes its JSON answer, and records the request in the audit log.
-func serveIAM(w http.ResponseWriter, r *http.Request, cfg *IAMConfig, log *audit.Logger, pattern string,
-	fn func(*http.Request, []byte) (int, any, error)) {
-	start := time.Now()
+// serveIAM reads an authenticated request's (bounded) body, runs fn and
+// writes its JSON answer.
+func serveIAM(w http.ResponseWriter, r *http.Request, fn func(*http.Request, []byte) (int, any, error)) {
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
 	r = r.WithContext(ctx)
-	status, accessKey := 0, ""
-	var callErr error
-	var bytesIn int64
-	defer func() {
-		e := audit.Entry{Time: start.UTC(), Kind: "admin", Operation: pattern, Path: r.URL.Path,
-			SourceIP: remoteIP(r), UserAgent: r.UserAgent(), AccessKey: accessKey, Status: status,
-			BytesIn: bytesIn, DurationMS: float64(time.Since(start).Microseconds()) / 1000}
-		if accessKey != "" {
-			e.Principal, e.Decision = "root", "root"
-		}
-		if callErr != nil {
-			e.Error = callErr.Error()
-		}
-		log.Log(e)
-	}()
-	res, err := cfg.Root.Authenticate(r)
-	if err != nil {
-		callErr = err
-		status = writeJSONError(w, err)
-		return
-	}
-	defer res.Body.Close()
-	accessKey = res.AccessKey
-	body, err := io.ReadAll(io.LimitReader(res.Body, maxAdminBody+1))
-	bytesIn = int64(len(body))
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxAdminBody+1))
 	if err == nil && len(body) > maxAdminBody {
 		err = errBadRequest("request body larger than 64 KiB")
 	}
+	if ai := auditInfoOf(ctx); ai != nil {
+		ai.bytesIn = int64(len(body))
+	}
 	if err != nil {
-		callErr = err
-		status = writeJSONError(w, err)
+		writeJSONError(w, r, err)
 		return
 	}
 	code, out, err := fn(r, body)
 	if err != nil {
-		callErr = err
-		status = writeJSONError(w, err)
+		writeJSONError(w, r, err)
 		return
 	}
-	status = code
 	if out == nil || code == http.StatusNoContent {
 		w.WriteHeader(code)
 		return
@@ -332,8 +304,12 @@ func keyOptions(body []byte) (iam.KeyOptions, error) {
 	return iam.KeyOptions{Description: in.Description, Expires: in.Expires}, nil
 }
 
-// writeJSONError answers err with its status and {"code", "error"}.
-func writeJSONError(w http.ResponseWriter, err error) int {
+// writeJSONError answers err with its status and {"code", "error"}, and
+// notes the error for the audit log.
+func writeJSONError(w http.ResponseWriter, r *http.Request, err error) int {
+	if ai := auditInfoOf(r.Context()); ai != nil {
+		ai.err = err.Error()
+	}
 	status, code := http.StatusInternalServerError, "InternalError"
 	var s3e *s3err.Error
 	var pe *iam.ParseError
@@ -430,28 +406,63 @@ func policyDoc(p *iam.Policy) json.RawMessage {
 	return b
 }
 
-// audited wraps a cluster-changing admin handler so that every call is
-// written to the audit log.
-func audited(log *audit.Logger, op string, h http.HandlerFunc) http.Handler {
+// auditInfo collects, for the audit log, what the inner handlers learn
+// about a request (who signed it, its body size, its error).
+type auditInfo struct {
+	accessKey  string
+	authorized bool // the access key may use the admin API (root)
+	bytesIn    int64
+	err        string
+}
+
+type auditInfoCtx struct{}
+
+func auditInfoOf(ctx context.Context) *auditInfo {
+	ai, _ := ctx.Value(auditInfoCtx{}).(*auditInfo)
+	return ai
+}
+
+// audited wraps a signed admin handler (authentication included) so that
+// every call, refused or not, is written to the audit log.
+func audited(log *audit.Logger, op string, h http.Handler) http.Handler {
+	if log == nil {
+		return h
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		ai := &auditInfo{}
 		rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		h(rw, r)
-		log.Log(audit.Entry{Time: start.UTC(), Kind: "admin", Operation: op, Path: r.URL.RequestURI(),
-			SourceIP: remoteIP(r), UserAgent: r.UserAgent(), Status: rw.status,
-			DurationMS: float64(time.Since(start).Microseconds()) / 1000})
+		h.ServeHTTP(rw, r.WithContext(context.WithValue(r.Context(), auditInfoCtx{}, ai)))
+		e := audit.Entry{Time: start.UTC(), Kind: "admin", Operation: op, Path: r.URL.Path,
+			SourceIP: remoteIP(r), UserAgent: r.UserAgent(), AccessKey: ai.accessKey, Status: rw.status,
+			Error: ai.err, BytesIn: ai.bytesIn, BytesOut: rw.n, DurationMS: float64(time.Since(start).Microseconds()) / 1000}
+		if ai.authorized {
+			e.Principal, e.Decision = "root", "root"
+		}
+		log.Log(e)
 	})
 }
 
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	n      int64
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	w.status = code
 	w.ResponseWriter.WriteHeader(code)
 }
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(p)
+	w.n += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController (pprof's profile deadline) reach
+// the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func remoteIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)

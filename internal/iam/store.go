@@ -16,6 +16,8 @@ import (
 	"slices"
 	"time"
 
+	"go.etcd.io/raft/v3"
+
 	"github.com/anode/anode/internal/auth"
 	"github.com/anode/anode/internal/meta"
 )
@@ -36,6 +38,7 @@ type Store struct {
 	rootKey    string
 	rootSecret string
 	aead       cipher.AEAD
+	prev       cipher.AEAD // previous root credentials' cipher, or nil
 	// Now is the clock (tests may set it); nil means time.Now.
 	Now func() time.Time
 }
@@ -43,6 +46,28 @@ type Store struct {
 // NewStore returns a Store over the metadata store. The root credentials
 // authenticate the root user and key the encryption of stored secrets.
 func NewStore(m *meta.Store, rootAccessKey, rootSecret string) (*Store, error) {
+	aead, err := secretCipher(rootAccessKey, rootSecret)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{meta: m, rootKey: rootAccessKey, rootSecret: rootSecret, aead: aead}, nil
+}
+
+// SetPreviousRoot names the root credentials before a rotation: secrets
+// encrypted under them stay readable until ReencryptKeys moves them to
+// the current ones. The previous credentials do not authenticate anything.
+func (s *Store) SetPreviousRoot(accessKey, secret string) error {
+	aead, err := secretCipher(accessKey, secret)
+	if err != nil {
+		return err
+	}
+	s.prev = aead
+	return nil
+}
+
+// secretCipher returns the AEAD that encrypts secret keys, keyed by HKDF
+// from the root credentials.
+func secretCipher(rootAccessKey, rootSecret string) (cipher.AEAD, error) {
 	key, err := hkdf.Key(sha256.New, []byte(rootAccessKey+"\x00"+rootSecret), []byte("anode iam secret keys v1"), "aes-256-gcm", 32)
 	if err != nil {
 		return nil, fmt.Errorf("derive the secret-key encryption key: %w", err)
@@ -51,11 +76,7 @@ func NewStore(m *meta.Store, rootAccessKey, rootSecret string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &Store{meta: m, rootKey: rootAccessKey, rootSecret: rootSecret, aead: aead}, nil
+	return cipher.NewGCM(block)
 }
 
 func (s *Store) now() time.Time {
@@ -178,18 +199,84 @@ func (s *Store) encrypt(accessKey, secret string) ([]byte, error) {
 }
 
 func (s *Store) decrypt(k *meta.AccessKey) (string, error) {
+	secret, _, err := s.open(k)
+	return secret, err
+}
+
+// open decrypts a key's secret with the current cipher or, failing that,
+// the previous one (reporting which).
+func (s *Store) open(k *meta.AccessKey) (secret string, previous bool, err error) {
 	n := s.aead.NonceSize()
 	if len(k.Secret) < n {
-		return "", fmt.Errorf("access key %s: stored secret is truncated", k.AccessKey)
+		return "", false, fmt.Errorf("access key %s: stored secret is truncated", k.AccessKey)
 	}
 	plain, err := s.aead.Open(nil, k.Secret[:n], k.Secret[n:], []byte(k.AccessKey))
+	if err != nil && s.prev != nil {
+		if plain, err = s.prev.Open(nil, k.Secret[:n], k.Secret[n:], []byte(k.AccessKey)); err == nil {
+			return string(plain), true, nil
+		}
+	}
 	if err != nil {
 		// The root credentials changed since the key was made (or the
 		// record was tampered with): the key cannot be used.
-		return "", fmt.Errorf("%w: access key %s: its secret cannot be decrypted with the current root credentials",
+		return "", false, fmt.Errorf("%w: access key %s: its secret cannot be decrypted with the current root credentials",
 			auth.ErrUnknownAccessKey, k.AccessKey)
 	}
-	return string(plain), nil
+	return string(plain), false, nil
+}
+
+// ReencryptResult counts what ReencryptKeys did.
+type ReencryptResult struct {
+	Reencrypted   int      `json:"reencrypted"`
+	Current       int      `json:"current"`
+	Undecryptable []string `json:"undecryptable"`
+}
+
+// ReencryptKeys re-encrypts under the current root credentials every
+// access key whose secret only the previous ones decrypt. Each key is
+// written back with a compare-and-set on its revision; one changed
+// concurrently is read again.
+func (s *Store) ReencryptKeys(ctx context.Context) (ReencryptResult, error) {
+	res := ReencryptResult{Undecryptable: []string{}}
+	keys, err := list[meta.AccessKey](ctx, s, meta.IAMKey)
+	if err != nil {
+		return res, err
+	}
+	for i := range keys {
+		k := &keys[i]
+		for attempt := 0; ; attempt++ {
+			secret, previous, err := s.open(k)
+			if err != nil {
+				res.Undecryptable = append(res.Undecryptable, k.AccessKey)
+				break
+			}
+			if !previous {
+				res.Current++
+				break
+			}
+			if k.Secret, err = s.encrypt(k.AccessKey, secret); err != nil {
+				return res, err
+			}
+			err = s.propose(ctx, &meta.IAMCommand{Kind: meta.IAMKey, Rev: k.Rev, Key: k})
+			if err == nil {
+				res.Reencrypted++
+				break
+			}
+			if !errors.Is(err, meta.ErrIAMChanged) || attempt == 4 {
+				if errors.Is(err, meta.ErrIAMNotFound) {
+					break // deleted meanwhile
+				}
+				return res, err
+			}
+			if err := s.read(ctx, meta.IAMKey, k.AccessKey, k); err != nil {
+				if errors.Is(err, meta.ErrIAMNotFound) {
+					break
+				}
+				return res, err
+			}
+		}
+	}
+	return res, nil
 }
 
 // Access key IDs look like AWS's: "AK" and 18 characters of base32 (A-Z,
@@ -236,10 +323,26 @@ func validName(s string, max int) bool {
 
 // --- proposals ---
 
+// propose commits an IAM command. A proposal raft dropped before it
+// entered the log (no leader at that moment, or a leadership transfer in
+// progress) is proposed again, for up to proposeRetry: it cannot have been
+// applied, so retrying never applies a command twice.
 func (s *Store) propose(ctx context.Context, c *meta.IAMCommand) error {
-	_, err := s.meta.Propose(ctx, meta.SystemGroup, &meta.Command{Op: meta.OpIAM, Time: s.now().UnixNano(), IAM: c})
-	return err
+	deadline := time.Now().Add(proposeRetry)
+	for backoff := 10 * time.Millisecond; ; backoff = min(2*backoff, 200*time.Millisecond) {
+		_, err := s.meta.Propose(ctx, meta.SystemGroup, &meta.Command{Op: meta.OpIAM, Time: s.now().UnixNano(), IAM: c})
+		if !errors.Is(err, raft.ErrProposalDropped) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(backoff):
+		}
+	}
 }
+
+const proposeRetry = 10 * time.Second
 
 // read reads one record linearizably.
 func (s *Store) read(ctx context.Context, kind byte, name string, v any) error {

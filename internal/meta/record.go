@@ -119,6 +119,12 @@ type Bucket struct {
 	PublicAccessBlock *PublicAccessBlock `json:"pab,omitempty"`
 	// Rev counts the record's updates (see UpdateBucket).
 	Rev uint64 `json:"rev,omitempty"`
+	// Incarnation is the system-group index of the CreateBucket that made
+	// the bucket (set by apply): a bucket re-created under the same name
+	// has a larger one (fence.go).
+	Incarnation uint64 `json:"inc,omitempty"`
+	// Deleting is the lease of a DeleteBucket in progress, if any.
+	Deleting *deleteLease `json:"deleting,omitempty"`
 }
 
 // PublicAccessBlock is a bucket's public access block configuration.

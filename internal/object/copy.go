@@ -32,6 +32,9 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (ObjectInfo, err
 	if err != nil {
 		return ObjectInfo{}, err
 	}
+	if err := s.checkSpace(); err != nil {
+		return ObjectInfo{}, err
+	}
 	if in.SrcBucket == in.DstBucket && in.SrcKey == in.DstKey && in.SrcVersionID == "" &&
 		!in.ReplaceMeta && !in.ReplaceTags && in.ChecksumAlgo == "" && dst.Versioning == "" {
 		return ObjectInfo{}, s3err.InvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
@@ -63,8 +66,12 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (ObjectInfo, err
 
 // DeleteObject deletes a key (adding a delete marker when the bucket is
 // versioned) or, with a version ID, one version for good. Deleting a key
-// that does not exist succeeds, as in S3.
-func (s *Service) DeleteObject(ctx context.Context, bucket, key, versionID string) (DeleteResult, error) {
+// that does not exist succeeds, as in S3. A non-empty ifMatch (an ETag, a
+// list of them, or "*") makes the delete conditional on the key's current
+// version, checked atomically when the delete applies: a mismatch is
+// s3err.PreconditionFailed, no live object s3err.NoSuchKey, and nothing is
+// deleted.
+func (s *Service) DeleteObject(ctx context.Context, bucket, key, versionID, ifMatch string) (DeleteResult, error) {
 	if err := checkKey(key); err != nil {
 		return DeleteResult{}, err
 	}
@@ -81,7 +88,7 @@ func (s *Service) DeleteObject(ctx context.Context, bucket, key, versionID strin
 	defer cancel()
 	res, err := s.meta.Propose(ctx, s.meta.GroupOf(bucket, key), &meta.Command{
 		Op: meta.OpDeleteObject, Time: s.now().UnixNano(), Bucket: bucket, Key: key,
-		Versioning: b.Versioning, VersionID: versionID,
+		Versioning: b.Versioning, VersionID: versionID, IfMatch: ifMatch, Incarnation: b.Incarnation,
 	})
 	if err != nil {
 		return DeleteResult{}, err

@@ -92,6 +92,11 @@ type deleteRequest struct {
 type objectIdentifier struct {
 	Key       *string `xml:"Key"`
 	VersionID string  `xml:"VersionId"`
+	// ETag makes the delete of this key conditional (like If-Match).
+	ETag string `xml:"ETag"`
+	// Directory-bucket conditions, parsed only to be refused.
+	LastModifiedTime string `xml:"LastModifiedTime"`
+	Size             string `xml:"Size"`
 }
 
 // deleteResult is the DeleteObjects answer.

@@ -102,7 +102,7 @@ func TestAuditLog(t *testing.T) {
 	for {
 		found := false
 		for _, e := range readAudit(t, path) {
-			found = found || (e.Kind == "admin" && e.Status == 403 && e.Principal == "")
+			found = found || (e.Kind == "admin" && e.Status == 401 && e.Principal == "" && e.Operation == "POST /admin/users")
 		}
 		if found {
 			break

@@ -314,11 +314,11 @@ func TestAdminAPIAuth(t *testing.T) {
 		}
 	}
 	for _, path := range []string{"/admin/users", "/admin/keys", "/admin/policies"} {
-		if status, _ := anon(t, "GET", srv.AdminURL+path, ""); status != http.StatusForbidden {
-			t.Fatalf("unsigned GET %s: %d, want 403", path, status)
+		if status, _ := anon(t, "GET", srv.AdminURL+path, ""); status != http.StatusUnauthorized {
+			t.Fatalf("unsigned GET %s: %d, want 401", path, status)
 		}
 	}
-	if status, _ := anon(t, "POST", srv.AdminURL+"/admin/credentials", `{"permissions":["read","write"]}`); status != http.StatusForbidden {
+	if status, _ := anon(t, "POST", srv.AdminURL+"/admin/credentials", `{"permissions":["read","write"]}`); status != http.StatusUnauthorized {
 		t.Fatalf("unsigned POST /admin/credentials: %d", status)
 	}
 	err := adm.Do(bg(), "GET", "/admin/users/mallory", nil, nil)
