@@ -8,12 +8,13 @@ import (
 	"github.com/anode/anode/internal/s3err"
 )
 
-// Anode has no ACLs: access is decided by credentials (and, later,
-// policies). The ACL operations exist because SDKs and tools probe them:
+// Anode has no ACLs: access is decided by identity and bucket policies
+// (authz.go). The ACL operations exist because SDKs and tools probe them:
 // Get answers the owner's FULL_CONTROL, which is the truth, and Put
 // accepts the canned "private" ACL, which changes nothing. Any other ACL
 // would grant access Anode does not give, so it is NotImplemented rather
-// than silently ignored.
+// than silently ignored — on the ACL operations and on every write that
+// can carry an ACL (checkWriteACL).
 
 type accessControlPolicy struct {
 	XMLName xml.Name `xml:"AccessControlPolicy"`
@@ -133,4 +134,32 @@ func deleteMarkerError(rq *request, info object.ObjectInfo, err error) error {
 		}
 	}
 	return err
+}
+
+// aclWrites are the operations that accept x-amz-acl / x-amz-grant-*
+// headers (and x-amz-object-ownership for CreateBucket) besides the ACL
+// operations themselves.
+var aclWrites = map[string]bool{"PutObject": true, "CopyObject": true, "CreateMultipartUpload": true, "CreateBucket": true}
+
+// checkWriteACL refuses an ACL on a write that Anode would not apply:
+// anything but the canned "private", which is what every object and bucket
+// has. x-amz-object-ownership may only be BucketOwnerEnforced (ACLs
+// disabled, the bucket owner owns every object), which is how Anode works.
+func checkWriteACL(rq *request) error {
+	if !aclWrites[rq.op] {
+		return nil
+	}
+	h := rq.r.Header
+	for _, name := range []string{"x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control"} {
+		if _, ok := h[http.CanonicalHeaderKey(name)]; ok {
+			return s3err.NotImplemented.WithMessage("ACL grants (%s) are not implemented; only the canned ACL 'private' is accepted.", name)
+		}
+	}
+	if canned, ok := h["X-Amz-Acl"]; ok && (len(canned) != 1 || canned[0] != "private") {
+		return s3err.NotImplemented.WithMessage("Only the canned ACL 'private' is accepted.")
+	}
+	if own, ok := h["X-Amz-Object-Ownership"]; ok && rq.op == "CreateBucket" && (len(own) != 1 || own[0] != "BucketOwnerEnforced") {
+		return s3err.NotImplemented.WithMessage("Only the object ownership BucketOwnerEnforced (ACLs disabled) is accepted.")
+	}
+	return nil
 }

@@ -203,6 +203,9 @@ func (a *api) serve(rq *request) error {
 	if err := a.authorize(rq); err != nil {
 		return err
 	}
+	if err := checkWriteACL(rq); err != nil {
+		return err
+	}
 	a.corsHeaders(rq)
 	return rq.route.fn(a, rq)
 }
