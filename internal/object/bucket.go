@@ -11,13 +11,15 @@ import (
 	"github.com/anode/anode/internal/s3err"
 )
 
-// CreateBucket creates a bucket owned by owner. The name must already be
-// valid (the S3 layer checks the naming rules).
-func (s *Service) CreateBucket(ctx context.Context, name string) error {
+// CreateBucket creates a bucket owned by owner (an IAM user's name, or ""
+// for the root user). The name must already be valid (the S3 layer checks
+// the naming rules). A bucket of that name owned by someone else is
+// BucketAlreadyExists; by the same owner, BucketAlreadyOwnedByYou.
+func (s *Service) CreateBucket(ctx context.Context, name, owner string) error {
 	now := s.now()
 	_, err := s.meta.Propose(ctx, meta.SystemGroup, &meta.Command{
 		Op: meta.OpCreateBucket, Time: now.UnixNano(), Bucket: name,
-		BucketRecord: &meta.Bucket{Name: name, Created: now.UnixNano()},
+		BucketRecord: &meta.Bucket{Name: name, Created: now.UnixNano(), Owner: owner},
 	})
 	return err
 }
@@ -130,5 +132,5 @@ func (s *Service) ListBuckets(ctx context.Context) ([]BucketInfo, error) {
 }
 
 func bucketInfo(b *meta.Bucket) BucketInfo {
-	return BucketInfo{Name: b.Name, Created: time.Unix(0, b.Created).UTC(), Versioning: b.Versioning}
+	return BucketInfo{Name: b.Name, Created: time.Unix(0, b.Created).UTC(), Versioning: b.Versioning, Owner: b.Owner}
 }

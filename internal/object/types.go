@@ -146,4 +146,5 @@ type BucketInfo struct {
 	Name       string
 	Created    time.Time
 	Versioning string // "", "Enabled" or "Suspended"
+	Owner      string // the IAM user that created it, "" for the root user
 }

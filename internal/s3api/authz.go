@@ -391,3 +391,12 @@ func header(r *http.Request, name string) ([]string, bool) {
 	}
 	return []string{v[0]}, true
 }
+
+// userName returns the IAM user that sent the request, "" for the root
+// user, an anonymous request or a handler without IAM.
+func (rq *request) userName() string {
+	if id := rq.identity; id != nil && !id.Root && !id.Anonymous {
+		return id.User
+	}
+	return ""
+}

@@ -21,8 +21,13 @@ func (a *api) listBuckets(rq *request) error {
 	prefix := rq.query("prefix")
 	res := listAllMyBucketsResult{NS: s3NS, Owner: ownerOf(rq.auth.AccessKey), Prefix: prefix}
 	res.Buckets = []bucketInfo{}
+	user := rq.userName()
 	for _, b := range buckets {
 		if !strings.HasPrefix(b.Name, prefix) {
+			continue
+		}
+		// An IAM user sees the buckets it created; root sees all.
+		if user != "" && b.Owner != user {
 			continue
 		}
 		res.Buckets = append(res.Buckets, bucketInfo{
@@ -47,7 +52,7 @@ func (a *api) createBucket(rq *request) error {
 	if lc := cfg.LocationConstraint; lc != "" && lc != a.region {
 		return errIllegalLocationConstraint.WithMessage("The %s location constraint is incompatible for the region specific endpoint this request was sent to.", lc)
 	}
-	if err := a.objects.CreateBucket(rq.ctx(), rq.bucket); err != nil {
+	if err := a.objects.CreateBucket(rq.ctx(), rq.bucket, rq.userName()); err != nil {
 		return err
 	}
 	rq.w.Header().Set("Location", "/"+rq.bucket)

@@ -468,3 +468,39 @@ func TestBucketPolicyAndAnonymous(t *testing.T) {
 		t.Fatalf("denied PutBucketPolicy stored a policy: %v", err)
 	}
 }
+
+// TestBucketOwnership: a bucket belongs to the user that created it:
+// ListBuckets shows a user its own buckets (root sees all), and another
+// user's CreateBucket of the name is BucketAlreadyExists.
+func TestBucketOwnership(t *testing.T) {
+	srv, root, adm := setup(t)
+	alice, _ := newUserKey(t, adm, srv.Endpoint, "alice", "readwrite")
+	bob, _ := newUserKey(t, adm, srv.Endpoint, "bob", "readwrite")
+	for c, name := range map[*s3.Client]string{alice: "alice-bucket", bob: "bob-bucket"} {
+		if _, err := c.CreateBucket(bg(), &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+			t.Fatalf("create %s: %v", name, err)
+		}
+	}
+	names := func(c *s3.Client) []string {
+		t.Helper()
+		out, err := c.ListBuckets(bg(), &s3.ListBucketsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ns []string
+		for _, b := range out.Buckets {
+			ns = append(ns, aws.ToString(b.Name))
+		}
+		return ns
+	}
+	if got := strings.Join(names(alice), ","); got != "alice-bucket" {
+		t.Fatalf("alice lists %q", got)
+	}
+	if got := strings.Join(names(root), ","); got != "alice-bucket,alpha,beta,bob-bucket" {
+		t.Fatalf("root lists %q", got)
+	}
+	_, err := bob.CreateBucket(bg(), &s3.CreateBucketInput{Bucket: aws.String("alice-bucket")})
+	wantCode(t, "bob creates alice's bucket", err, "BucketAlreadyExists")
+	_, err = alice.CreateBucket(bg(), &s3.CreateBucketInput{Bucket: aws.String("alice-bucket")})
+	wantCode(t, "alice creates her bucket again", err, "BucketAlreadyOwnedByYou")
+}
