@@ -174,7 +174,11 @@ func (rq *request) checksOf() ([]check, error) {
 func (a *api) authenticate(rq *request) error {
 	if a.iam != nil && auth.IsAnonymous(rq.r) {
 		rq.identity = &iam.Identity{Anonymous: true}
-		rq.auth = &auth.Result{Body: rq.r.Body, ContentLength: rq.r.ContentLength}
+		res, err := auth.Anonymous(rq.r)
+		if err != nil {
+			return err
+		}
+		rq.auth = res
 		return nil
 	}
 	res, err := a.auth.Authenticate(rq.r)

@@ -504,3 +504,29 @@ func TestBucketOwnership(t *testing.T) {
 	_, err = alice.CreateBucket(bg(), &s3.CreateBucketInput{Bucket: aws.String("alice-bucket")})
 	wantCode(t, "alice creates her bucket again", err, "BucketAlreadyOwnedByYou")
 }
+
+// TestAnonymousWrite: a bucket policy can let anyone write under a prefix;
+// an unsigned SDK upload (which may frame its body as aws-chunked with a
+// trailing checksum) stores exactly its data, and nothing elsewhere.
+func TestAnonymousWrite(t *testing.T) {
+	srv, root, _ := setup(t)
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::alpha/dropbox/*"}]}`
+	if _, err := root.PutBucketPolicy(bg(), &s3.PutBucketPolicyInput{Bucket: aws.String("alpha"), Policy: aws.String(policy)}); err != nil {
+		t.Fatal(err)
+	}
+	anonClient := s3.New(s3.Options{BaseEndpoint: aws.String(srv.Endpoint), Region: "us-east-1",
+		Credentials: aws.AnonymousCredentials{}, UsePathStyle: true, RetryMaxAttempts: 1})
+	data := strings.Repeat("anonymous data ", 100)
+	if err := put(anonClient, "alpha", "dropbox/a.txt", data); err != nil {
+		t.Fatalf("anonymous put under dropbox/: %v", err)
+	}
+	if got, err := get(root, "alpha", "dropbox/a.txt"); err != nil || got != data {
+		t.Fatalf("stored %q %v", got, err)
+	}
+	wantCode(t, "anonymous put elsewhere", put(anonClient, "alpha", "other.txt", "x"), "AccessDenied")
+	if exists(t, root, "alpha", "other.txt") {
+		t.Fatal("denied anonymous put created the object")
+	}
+	_, err := get(anonClient, "alpha", "dropbox/a.txt")
+	wantCode(t, "anonymous read of a write-only prefix", err, "AccessDenied")
+}
