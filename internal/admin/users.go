@@ -329,6 +329,8 @@ func writeJSONError(w http.ResponseWriter, r *http.Request, err error) int {
 		status, code = http.StatusConflict, "DeleteConflict"
 	case errors.Is(err, meta.ErrIAMChanged):
 		status, code = http.StatusConflict, "ConcurrentModification"
+	case errors.Is(err, meta.ErrIAMLimit), errors.Is(err, iam.ErrLimit):
+		status, code = http.StatusConflict, "LimitExceeded"
 	}
 	msg := err.Error()
 	if status == http.StatusInternalServerError {

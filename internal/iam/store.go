@@ -422,6 +422,9 @@ func (s *Store) CreateUser(ctx context.Context, name string, policies []string) 
 			return nil, err
 		}
 	}
+	if len(dedup(policies)) > MaxAttachedPolicies {
+		return nil, fmt.Errorf("%w: at most %d policies attached to a user", ErrLimit, MaxAttachedPolicies)
+	}
 	u := &meta.User{Name: name, Created: s.now().UnixNano(), Policies: dedup(policies)}
 	if err := s.propose(ctx, &meta.IAMCommand{Kind: meta.IAMUser, Create: true, User: u}); err != nil {
 		return nil, err
@@ -461,9 +464,9 @@ func (s *Store) AttachUserPolicy(ctx context.Context, user, policy string, attac
 			return err
 		}
 	}
-	return s.updateUser(ctx, user, func(u *meta.User) error {
-		u.Policies = toggle(u.Policies, policy, attach)
-		return nil
+	return s.updateUser(ctx, user, func(u *meta.User) (err error) {
+		u.Policies, err = toggleLimited(u.Policies, policy, attach, MaxAttachedPolicies, "policies attached to a user")
+		return err
 	})
 }
 
@@ -612,6 +615,9 @@ func (s *Store) CreateGroup(ctx context.Context, name string, policies []string)
 			return nil, err
 		}
 	}
+	if len(dedup(policies)) > MaxAttachedPolicies {
+		return nil, fmt.Errorf("%w: at most %d policies attached to a group", ErrLimit, MaxAttachedPolicies)
+	}
 	g := &meta.Group{Name: name, Created: s.now().UnixNano(), Policies: dedup(policies)}
 	if err := s.propose(ctx, &meta.IAMCommand{Kind: meta.IAMGroup, Create: true, Group: g}); err != nil {
 		return nil, err
@@ -675,9 +681,9 @@ func (s *Store) SetMember(ctx context.Context, group, user string, member bool) 
 			return err
 		}
 	}
-	return s.updateUser(ctx, user, func(u *meta.User) error {
-		u.Groups = toggle(u.Groups, group, member)
-		return nil
+	return s.updateUser(ctx, user, func(u *meta.User) (err error) {
+		u.Groups, err = toggleLimited(u.Groups, group, member, MaxGroupsPerUser, "groups per user")
+		return err
 	})
 }
 
@@ -688,9 +694,9 @@ func (s *Store) AttachGroupPolicy(ctx context.Context, group, policy string, att
 			return err
 		}
 	}
-	return s.updateGroup(ctx, group, func(g *meta.Group) error {
-		g.Policies = toggle(g.Policies, policy, attach)
-		return nil
+	return s.updateGroup(ctx, group, func(g *meta.Group) (err error) {
+		g.Policies, err = toggleLimited(g.Policies, policy, attach, MaxAttachedPolicies, "policies attached to a group")
+		return err
 	})
 }
 
@@ -791,6 +797,9 @@ func (s *Store) CreateCredential(ctx context.Context, permissions, buckets []str
 	default:
 		return nil, fmt.Errorf("%w: at least one permission (read, write) is needed", ErrInvalidName)
 	}
+	if len(buckets) > MaxAttachedPolicies {
+		return nil, fmt.Errorf("%w: at most %d buckets per credential", ErrLimit, MaxAttachedPolicies)
+	}
 	var policies []string
 	if len(buckets) == 0 {
 		policies = base
@@ -847,6 +856,24 @@ func dedup(xs []string) []string {
 		}
 	}
 	return out
+}
+
+// Attachment limits, as AWS's defaults: policies attached to one user or
+// group, groups one user belongs to.
+const (
+	MaxAttachedPolicies = 10
+	MaxGroupsPerUser    = 10
+)
+
+// ErrLimit refuses an attachment or membership beyond the limits.
+var ErrLimit = errors.New("limit exceeded")
+
+func toggleLimited(xs []string, x string, on bool, max int, what string) ([]string, error) {
+	out := toggle(xs, x, on)
+	if len(out) > max {
+		return xs, fmt.Errorf("%w: at most %d %s", ErrLimit, max, what)
+	}
+	return out, nil
 }
 
 func toggle(xs []string, x string, on bool) []string {

@@ -105,7 +105,12 @@ var (
 	ErrIAMNotFound = errors.New("no such entity")
 	ErrIAMChanged  = errors.New("entity changed concurrently; retry")
 	ErrIAMInUse    = errors.New("entity is in use")
+	ErrIAMLimit    = fmt.Errorf("limit exceeded: a user has at most %d access keys", MaxKeysPerUser)
 )
+
+// MaxKeysPerUser bounds a user's access keys (AWS allows 2; several keys
+// let applications rotate one at a time).
+const MaxKeysPerUser = 10
 
 func iamKey(kind byte, name string) []byte {
 	k := append(groupPrefix(SystemGroup, kindIAM), kind)
@@ -136,9 +141,29 @@ func (sm *StateMachine) applyIAM(b *pebble.Batch, cmd *Command) (*Result, error)
 			return &Result{Err: fmt.Errorf("malformed IAM command")}, nil
 		}
 		name, rec = c.Key.AccessKey, c.Key
-		// A key belongs to an existing user.
+		// A key belongs to an existing user, which has at most
+		// MaxKeysPerUser (a rotation replaces one, so it adds none).
 		if ok, err := exists(b, iamKey(IAMUser, c.Key.User)); err != nil || !ok {
 			return &Result{Err: ErrIAMNotFound}, err
+		}
+		if c.Create && c.Replaces == "" {
+			n := 0
+			err := eachIAM(b, IAMKey, func(_, v []byte) error {
+				var ak AccessKey
+				if err := json.Unmarshal(v, &ak); err != nil {
+					return err
+				}
+				if ak.User == c.Key.User {
+					n++
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+			if n >= MaxKeysPerUser {
+				return &Result{Err: ErrIAMLimit}, nil
+			}
 		}
 	case IAMGroup:
 		if c.Group == nil {

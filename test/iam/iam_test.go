@@ -530,3 +530,30 @@ func TestAnonymousWrite(t *testing.T) {
 	_, err := get(anonClient, "alpha", "dropbox/a.txt")
 	wantCode(t, "anonymous read of a write-only prefix", err, "AccessDenied")
 }
+
+// TestLimits: a user has at most 10 access keys and 10 attached policies.
+func TestLimits(t *testing.T) {
+	srv, _, adm := setup(t)
+	newUserKey(t, adm, srv.Endpoint, "many")
+	for i := 1; i < 10; i++ {
+		mustAdmin(t, adm, "POST", "/admin/users/many/keys", nil, nil)
+	}
+	err := adm.Do(bg(), "POST", "/admin/users/many/keys", nil, nil)
+	if ae, ok := err.(*admin.APIError); !ok || ae.Code != "LimitExceeded" {
+		t.Fatalf("11th key: %v", err)
+	}
+	var keys []iam.KeyInfo
+	mustAdmin(t, adm, "GET", "/admin/users/many/keys", nil, &keys)
+	if len(keys) != 10 {
+		t.Fatalf("%d keys", len(keys))
+	}
+	// Rotation replaces a key, so it works at the limit.
+	mustAdmin(t, adm, "POST", "/admin/keys/"+keys[0].AccessKey+"/rotate", nil, nil)
+	for i := 0; i < 10; i++ {
+		mustAdmin(t, adm, "PUT", "/admin/users/many/policies/readonly:bucket"+string(rune('a'+i))+"x", nil, nil)
+	}
+	err = adm.Do(bg(), "PUT", "/admin/users/many/policies/readwrite", nil, nil)
+	if ae, ok := err.(*admin.APIError); !ok || ae.Code != "LimitExceeded" {
+		t.Fatalf("11th policy: %v", err)
+	}
+}
