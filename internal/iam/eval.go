@@ -45,15 +45,19 @@ func (id *Identity) ARN() string {
 	return "arn:aws:iam::" + AccountID + ":user/" + id.User
 }
 
-// CanonicalID returns the identity's canonical user ID (64 hex digits),
-// stable for a user name.
-func (id *Identity) CanonicalID() string { return CanonicalID(id.Root, id.User) }
-
-// CanonicalID returns the canonical ID of the root user or of a user.
-func CanonicalID(root bool, user string) string {
-	if root {
-		user = "\x00root"
+// CanonicalID returns the identity's canonical user ID (64 hex digits):
+// for a user, CanonicalID(name); for the root user, the SHA-256 of its
+// access key (what S3 listings have always shown as its owner ID).
+func (id *Identity) CanonicalID() string {
+	if id.Root {
+		sum := sha256.Sum256([]byte(id.AccessKey))
+		return hex.EncodeToString(sum[:])
 	}
+	return CanonicalID(id.User)
+}
+
+// CanonicalID returns the canonical ID of a user, stable for its name.
+func CanonicalID(user string) string {
 	sum := sha256.Sum256([]byte("anode canonical user\x00" + user))
 	return hex.EncodeToString(sum[:])
 }

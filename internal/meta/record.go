@@ -117,6 +117,9 @@ type Bucket struct {
 	// bucket's PublicAccessBlockConfiguration (package iam reads both).
 	Policy            []byte             `json:"policy,omitempty"`
 	PublicAccessBlock *PublicAccessBlock `json:"pab,omitempty"`
+	// ACL is the bucket's access control list, the owner's grant
+	// included; nil is the default (the owner's FULL_CONTROL).
+	ACL []Grant `json:"acl,omitempty"`
 	// Rev counts the record's updates (see UpdateBucket).
 	Rev uint64 `json:"rev,omitempty"`
 	// Incarnation is the system-group index of the CreateBucket that made
@@ -125,6 +128,13 @@ type Bucket struct {
 	Incarnation uint64 `json:"inc,omitempty"`
 	// Deleting is the lease of a DeleteBucket in progress, if any.
 	Deleting *deleteLease `json:"deleting,omitempty"`
+}
+
+// Grant is one ACL grant: to a canonical user ID, or to a group URI.
+type Grant struct {
+	ID         string `json:"id,omitempty"`
+	URI        string `json:"uri,omitempty"`
+	Permission string `json:"perm"` // READ, WRITE, READ_ACP, WRITE_ACP, FULL_CONTROL
 }
 
 // PublicAccessBlock is a bucket's public access block configuration.

@@ -14,6 +14,7 @@ type BucketAccess struct {
 	Owner             string
 	Policy            []byte
 	PublicAccessBlock *meta.PublicAccessBlock
+	ACL               []meta.Grant // nil: the owner's FULL_CONTROL only
 }
 
 // BucketAccess returns a bucket's access settings (linearizable).
@@ -22,7 +23,7 @@ func (s *Service) BucketAccess(ctx context.Context, bucket string) (*BucketAcces
 	if err != nil {
 		return nil, err
 	}
-	return &BucketAccess{Owner: b.Owner, Policy: b.Policy, PublicAccessBlock: b.PublicAccessBlock}, nil
+	return &BucketAccess{Owner: b.Owner, Policy: b.Policy, PublicAccessBlock: b.PublicAccessBlock, ACL: b.ACL}, nil
 }
 
 // PutBucketPolicy stores a bucket's policy document (validated by the
@@ -77,3 +78,18 @@ func (s *Service) GetPublicAccessBlock(ctx context.Context, bucket string) (*met
 
 var errNoSuchPublicAccessBlock = &s3err.Error{Code: "NoSuchPublicAccessBlockConfiguration", Status: 404,
 	Message: "The public access block configuration was not found"}
+
+// PutBucketACL replaces a bucket's ACL (nil: the default). check, when not
+// nil, runs on the record as read inside the compare-and-set loop (to
+// refuse a public ACL under a public access block set concurrently).
+func (s *Service) PutBucketACL(ctx context.Context, bucket string, acl []meta.Grant, check func(*meta.PublicAccessBlock) error) error {
+	return s.updateBucket(ctx, bucket, func(b *meta.Bucket) error {
+		if check != nil {
+			if err := check(b.PublicAccessBlock); err != nil {
+				return err
+			}
+		}
+		b.ACL = acl
+		return nil
+	})
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/anode/anode/internal/auth"
 	"github.com/anode/anode/internal/iam"
+	"github.com/anode/anode/internal/object"
 	"github.com/anode/anode/internal/s3err"
 )
 
@@ -28,6 +29,9 @@ import (
 // (package iam's Store).
 type Authorizer interface {
 	Identity(accessKey string) (*iam.Identity, error)
+	// RootAccessKey names the root user (whose canonical ID is derived
+	// from it).
+	RootAccessKey() string
 }
 
 var errAccessDenied = s3err.AccessDenied.WithMessage("Access Denied")
@@ -235,17 +239,27 @@ func (a *api) authorizeObject(rq *request, action, key, versionID string) error 
 
 func (a *api) authorizeCheck(rq *request, c check) error {
 	policies := rq.identity.Policies
+	var acc *object.BucketAccess
 	if c.bucket != "" && rq.op != "CreateBucket" {
-		bp, err := a.bucketPolicy(rq, c.bucket)
-		if err != nil {
+		var err error
+		if acc, err = a.objects.BucketAccess(rq.ctx(), c.bucket); errors.Is(err, s3err.NoSuchBucket) {
+			// The handler answers NoSuchBucket to whoever may ask.
+			acc = nil
+		} else if err != nil {
 			return err
 		}
-		if bp != nil {
+		if bp := bucketPolicy(rq, c.bucket, acc); bp != nil {
 			policies = append(policies[:len(policies):len(policies)], *bp)
 		}
 	}
 	req := &iam.Request{Action: c.action, Resource: c.resource(), Identity: rq.identity, Context: a.conditionKeys(rq, c)}
 	d := iam.Evaluate(req, policies...)
+	// An ACL grant allows what no policy denies (bucketacl.go).
+	if d.Effect == iam.ImplicitDeny && acc != nil {
+		if perm, ok := a.aclAllows(rq, acc, c); ok {
+			d = iam.Decision{Effect: iam.Allow, Policy: "bucket-acl:" + c.bucket, Sid: perm}
+		}
+	}
 	rq.decision, rq.decided = d, true
 	if !d.Allowed() {
 		return errAccessDenied
@@ -254,31 +268,23 @@ func (a *api) authorizeCheck(rq *request, c check) error {
 }
 
 // bucketPolicy returns the bucket's policy as it applies to the request:
-// nil when the bucket has none, or when the bucket does not exist (the
-// handler then answers NoSuchBucket to whoever may ask), or when a public
+// nil when the bucket has none (or does not exist), or when a public
 // access block's RestrictPublicBuckets confines a public policy to the
 // account's own users and the request is anonymous.
-func (a *api) bucketPolicy(rq *request, bucket string) (*iam.NamedPolicy, error) {
-	acc, err := a.objects.BucketAccess(rq.ctx(), bucket)
-	if errors.Is(err, s3err.NoSuchBucket) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(acc.Policy) == 0 {
-		return nil, nil
+func bucketPolicy(rq *request, bucket string, acc *object.BucketAccess) *iam.NamedPolicy {
+	if acc == nil || len(acc.Policy) == 0 {
+		return nil
 	}
 	p, err := iam.Parse(acc.Policy, iam.BucketPolicy)
 	if err != nil {
 		// Stored policies were parsed when put; one that no longer parses
 		// (a newer version's syntax) grants nothing.
-		return nil, nil
+		return nil
 	}
 	if pab := acc.PublicAccessBlock; pab != nil && pab.RestrictPublicBuckets && rq.identity.Anonymous && iam.IsPublic(p) {
-		return nil, nil
+		return nil
 	}
-	return &iam.NamedPolicy{Name: "bucket-policy:" + bucket, Policy: p}, nil
+	return &iam.NamedPolicy{Name: "bucket-policy:" + bucket, Policy: p}
 }
 
 // conditionKeys returns the condition-key lookup of a check.
@@ -403,4 +409,17 @@ func (rq *request) userName() string {
 		return id.User
 	}
 	return ""
+}
+
+// requester returns the Owner S3 answers name the requester by: an IAM
+// user's canonical ID and name, else (root, or no IAM) the hash of the
+// access key with the key as display name.
+func (rq *request) requester() owner {
+	if u := rq.userName(); u != "" {
+		return owner{ID: iam.CanonicalID(u), DisplayName: u}
+	}
+	if rq.auth == nil {
+		return owner{}
+	}
+	return ownerOf(rq.auth.AccessKey)
 }

@@ -19,7 +19,7 @@ func (a *api) listBuckets(rq *request) error {
 		return err
 	}
 	prefix := rq.query("prefix")
-	res := listAllMyBucketsResult{NS: s3NS, Owner: ownerOf(rq.auth.AccessKey), Prefix: prefix}
+	res := listAllMyBucketsResult{NS: s3NS, Owner: rq.requester(), Prefix: prefix}
 	res.Buckets = []bucketInfo{}
 	user := rq.userName()
 	for _, b := range buckets {

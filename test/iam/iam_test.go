@@ -18,7 +18,8 @@ import (
 // The authorization tests below were shown to fail with the policy check
 // removed: with the call to a.authorize in internal/s3api/handler.go
 // (serve) commented out, TestPoliciesAllowAndDeny, TestConditions,
-// TestGroups, TestCredentialsAPI and TestBucketPolicyAndAnonymous fail at their first
+// TestGroups, TestCredentialsAPI, TestBucketPolicyAndAnonymous,
+// TestAnonymousWrite and TestBucketACL fail at their first
 // "denied" assertion (the request succeeds and, for writes, the object
 // appears).
 
@@ -556,4 +557,92 @@ func TestLimits(t *testing.T) {
 	if ae, ok := err.(*admin.APIError); !ok || ae.Code != "LimitExceeded" {
 		t.Fatalf("11th policy: %v", err)
 	}
+}
+
+// TestBucketACL: canned ACLs and grants on buckets, returned as stored and
+// enforced next to the policies; public access blocks on ACLs.
+func TestBucketACL(t *testing.T) {
+	srv, root, adm := setup(t)
+	bucketURL := srv.Endpoint + "/alpha"
+	if status, _ := anon(t, "GET", bucketURL, ""); status != 403 {
+		t.Fatalf("anonymous list of a private bucket: %d", status)
+	}
+	if _, err := root.PutBucketAcl(bg(), &s3.PutBucketAclInput{Bucket: aws.String("alpha"), ACL: types.BucketCannedACLPublicRead}); err != nil {
+		t.Fatal(err)
+	}
+	acl, err := root.GetBucketAcl(bg(), &s3.GetBucketAclInput{Bucket: aws.String("alpha")})
+	if err != nil || len(acl.Grants) != 2 || acl.Grants[1].Grantee.Type != types.TypeGroup ||
+		aws.ToString(acl.Grants[1].Grantee.URI) != "http://acs.amazonaws.com/groups/global/AllUsers" || acl.Grants[1].Permission != types.PermissionRead ||
+		aws.ToString(acl.Grants[0].Grantee.ID) != aws.ToString(acl.Owner.ID) {
+		t.Fatalf("GetBucketAcl after public-read: %+v %v", acl, err)
+	}
+	// public-read lists publicly; objects stay private (no object ACLs), writes denied.
+	if status, body := anon(t, "GET", bucketURL, ""); status != 200 || !strings.Contains(body, "<Key>seed.txt</Key>") {
+		t.Fatalf("anonymous list of a public-read bucket: %d %s", status, body)
+	}
+	if status, _ := anon(t, "GET", bucketURL+"/seed.txt", ""); status != 403 {
+		t.Fatalf("anonymous get in a public-read bucket: %d", status)
+	}
+	if status, _ := anon(t, "PUT", bucketURL+"/anon.txt", "x"); status != 403 || exists(t, root, "alpha", "anon.txt") {
+		t.Fatalf("anonymous put in a public-read bucket: %d", status)
+	}
+	// IgnorePublicAcls turns the grant off; BlockPublicAcls refuses new ones.
+	if _, err := root.PutPublicAccessBlock(bg(), &s3.PutPublicAccessBlockInput{Bucket: aws.String("alpha"),
+		PublicAccessBlockConfiguration: &types.PublicAccessBlockConfiguration{IgnorePublicAcls: aws.Bool(true), BlockPublicAcls: aws.Bool(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := anon(t, "GET", bucketURL, ""); status != 403 {
+		t.Fatalf("anonymous list under IgnorePublicAcls: %d", status)
+	}
+	_, err = root.PutBucketAcl(bg(), &s3.PutBucketAclInput{Bucket: aws.String("alpha"), ACL: types.BucketCannedACLPublicReadWrite})
+	wantCode(t, "public ACL under BlockPublicAcls", err, "AccessDenied")
+	if _, err := root.DeletePublicAccessBlock(bg(), &s3.DeletePublicAccessBlockInput{Bucket: aws.String("alpha")}); err != nil {
+		t.Fatal(err)
+	}
+	// public-read-write lets anyone write (and only what WRITE grants).
+	if _, err := root.PutBucketAcl(bg(), &s3.PutBucketAclInput{Bucket: aws.String("alpha"), ACL: types.BucketCannedACLPublicReadWrite}); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := anon(t, "PUT", bucketURL+"/anon.txt", "x"); status != 200 || !exists(t, root, "alpha", "anon.txt") {
+		t.Fatalf("anonymous put in a public-read-write bucket: %d", status)
+	}
+	if status, _ := anon(t, "PUT", bucketURL+"?acl", ""); status != 403 {
+		t.Fatalf("anonymous PutBucketAcl: %d", status)
+	}
+	// An explicit Deny in a policy beats an ACL grant.
+	deny := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::alpha/locked/*"}]}`
+	if _, err := root.PutBucketPolicy(bg(), &s3.PutBucketPolicyInput{Bucket: aws.String("alpha"), Policy: aws.String(deny)}); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := anon(t, "PUT", bucketURL+"/locked/x", "x"); status != 403 || exists(t, root, "alpha", "locked/x") {
+		t.Fatalf("anonymous put denied by policy despite the ACL: %d", status)
+	}
+
+	// A grant to a user's canonical ID, by header.
+	carol, _ := newUserKey(t, adm, srv.Endpoint, "carol")
+	var u struct {
+		CanonicalID string `json:"canonical_id"`
+	}
+	mustAdmin(t, adm, "GET", "/admin/users/carol", nil, &u)
+	_, err = carol.ListObjectsV2(bg(), &s3.ListObjectsV2Input{Bucket: aws.String("beta")})
+	wantCode(t, "carol lists beta before the grant", err, "AccessDenied")
+	if _, err := root.PutBucketAcl(bg(), &s3.PutBucketAclInput{Bucket: aws.String("beta"), GrantRead: aws.String(`id="` + u.CanonicalID + `"`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := carol.ListObjectsV2(bg(), &s3.ListObjectsV2Input{Bucket: aws.String("beta")}); err != nil {
+		t.Fatalf("carol lists beta with a READ grant: %v", err)
+	}
+	wantCode(t, "carol writes beta with only READ", put(carol, "beta", "c.txt", "c"), "AccessDenied")
+	// A grant by e-mail cannot be resolved; a bad group is refused.
+	_, err = root.PutBucketAcl(bg(), &s3.PutBucketAclInput{Bucket: aws.String("beta"), GrantRead: aws.String(`emailAddress="x@example.com"`)})
+	wantCode(t, "grant by e-mail", err, "UnresolvableGrantByEmailAddress")
+	_, err = root.PutBucketAcl(bg(), &s3.PutBucketAclInput{Bucket: aws.String("beta"), GrantRead: aws.String(`uri="http://example.com/group"`)})
+	wantCode(t, "unknown group", err, "InvalidArgument")
+	// Back to private, through the XML body.
+	if _, err := root.PutBucketAcl(bg(), &s3.PutBucketAclInput{Bucket: aws.String("beta"), AccessControlPolicy: &types.AccessControlPolicy{
+		Owner: acl.Owner, Grants: []types.Grant{{Grantee: &types.Grantee{Type: types.TypeCanonicalUser, ID: acl.Owner.ID}, Permission: types.PermissionFullControl}}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = carol.ListObjectsV2(bg(), &s3.ListObjectsV2Input{Bucket: aws.String("beta")})
+	wantCode(t, "carol lists beta after the grant is gone", err, "AccessDenied")
 }
