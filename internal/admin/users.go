@@ -54,6 +54,21 @@ import (
 
 const maxAdminBody = 64 << 10
 
+// MergeRoutes joins route maps for Config.Routes; a pattern given twice
+// is a programming error and panics.
+func MergeRoutes(ms ...map[string]http.Handler) map[string]http.Handler {
+	out := map[string]http.Handler{}
+	for _, m := range ms {
+		for p, h := range m {
+			if _, dup := out[p]; dup {
+				panic("admin: route " + p + " registered twice")
+			}
+			out[p] = h
+		}
+	}
+	return out
+}
+
 // IAMRoutes returns the identity API's handlers, for Config.Routes (which
 // authenticates them).
 func IAMRoutes(s *iam.Store) map[string]http.Handler {

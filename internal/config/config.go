@@ -26,6 +26,7 @@ type Config struct {
 	Metrics MetricsConfig `toml:"metrics"`
 	Logging LoggingConfig `toml:"logging"`
 	Audit   AuditConfig   `toml:"audit"`
+	KMS     KMSConfig     `toml:"kms"`
 
 	// RootUser and RootPassword are the root credentials. They come only
 	// from ANODE_ROOT_USER and ANODE_ROOT_PASSWORD, never from the file,
@@ -39,6 +40,16 @@ type Config struct {
 	// DefaultCredentials reports that the root credentials are the
 	// well-known minioadmin/minioadmin; the server should log a warning.
 	DefaultCredentials bool `toml:"-"`
+	// KMSMasterKey is ANODE_KMS_MASTER_KEY (base64), never from the file,
+	// for the same reason as the root credentials.
+	KMSMasterKey string `toml:"-"`
+}
+
+// KMSConfig configures the built-in KMS (docs/encryption.md).
+type KMSConfig struct {
+	// MasterKeyFile holds the master key (base64 of 32 bytes), outside
+	// the data directory, mode 0600. Empty: ANODE_KMS_MASTER_KEY, or none.
+	MasterKeyFile string `toml:"master_key_file"`
 }
 
 // NodeConfig identifies this node and says where it listens.
@@ -137,6 +148,12 @@ type StorageConfig struct {
 	GCGraceSecs int `toml:"gc_grace_secs"`
 	// GCIntervalSecs is the time between two garbage collection sweeps.
 	GCIntervalSecs int `toml:"gc_interval_secs"`
+	// ScrubRate is how many bytes of chunk data per second the scrubber
+	// reads and verifies. 0 turns the scrubber off.
+	ScrubRate Size `toml:"scrub_rate"`
+	// ScrubPauseSecs is the least time between the starts of two scrub
+	// passes.
+	ScrubPauseSecs int `toml:"scrub_pause_secs"`
 }
 
 // GCGrace returns GCGraceSecs as a duration.
@@ -145,9 +162,15 @@ func (c StorageConfig) GCGrace() time.Duration { return secs(c.GCGraceSecs) }
 // GCInterval returns GCIntervalSecs as a duration.
 func (c StorageConfig) GCInterval() time.Duration { return secs(c.GCIntervalSecs) }
 
+// ScrubPause returns ScrubPauseSecs as a duration.
+func (c StorageConfig) ScrubPause() time.Duration { return secs(c.ScrubPauseSecs) }
+
 // S3Config configures the S3 API.
 type S3Config struct {
-	// Region is the region the server reports and expects in signatures.
+	// Region, when set, is the only region accepted in signatures and in
+	// CreateBucket location constraints. Empty (the default) accepts any
+	// signing region; buckets then report the region they were created
+	// with (us-east-1 without a location constraint).
 	Region string `toml:"region"`
 	// Domains are the host names under which bucket.<domain> is a
 	// virtual-host-style request for bucket.
@@ -167,6 +190,9 @@ type S3Config struct {
 	// the files are read again when they change.
 	TLSCertFile string `toml:"tls_cert_file"`
 	TLSKeyFile  string `toml:"tls_key_file"`
+	// AllowSSECOverHTTP accepts SSE-C keys on plain HTTP requests (AWS
+	// refuses them); only for tests or a TLS-terminating proxy.
+	AllowSSECOverHTTP bool `toml:"allow_ssec_over_http"`
 }
 
 // AdminConfig configures the admin port.
@@ -296,9 +322,11 @@ func Default() *Config {
 			InlineThreshold:   64 * KiB,
 			GCGraceSecs:       3600,
 			GCIntervalSecs:    600,
+			ScrubRate:         16 * MiB,
+			ScrubPauseSecs:    60,
 		},
 		S3: S3Config{
-			Region:             "us-east-1",
+			Region:             "",
 			Domains:            []string{"localhost"},
 			MaxBodySize:        5 * GiB,
 			RequestTimeoutSecs: 300,

@@ -104,9 +104,11 @@ func TestSampleFile(t *testing.T) {
 			InlineThreshold:   64 * KiB, // default
 			GCGraceSecs:       3600,     // default
 			GCIntervalSecs:    600,      // default
+			ScrubRate:         16 * MiB, // default
+			ScrubPauseSecs:    60,       // default
 		},
 		S3: S3Config{
-			Region:             "us-east-1",           // default
+			Region:             "",                    // default
 			Domains:            []string{"localhost"}, // default
 			MaxBodySize:        5368709120,
 			RequestTimeoutSecs: 300,
@@ -164,7 +166,7 @@ func TestDefaults(t *testing.T) {
 		{"storage.inline_threshold", got.Storage.InlineThreshold, 64 * KiB},
 		{"storage.gc_grace_secs", got.Storage.GCGraceSecs, 3600},
 		{"storage.gc_interval_secs", got.Storage.GCIntervalSecs, 600},
-		{"s3.region", got.S3.Region, "us-east-1"},
+		{"s3.region", got.S3.Region, ""},
 		{"s3.domains", got.S3.Domains, []string{"localhost"}},
 		{"s3.max_body_size", got.S3.MaxBodySize, 5 * GiB},
 		{"s3.min_part_size", got.S3.MinPartSize, 5 * MiB},

@@ -20,6 +20,7 @@ const (
 	// under them stay readable (docs/security.md, Rotating).
 	envRootPreviousUser     = "ANODE_ROOT_PREVIOUS_USER"
 	envRootPreviousPassword = "ANODE_ROOT_PREVIOUS_PASSWORD"
+	envKMSMasterKey         = "ANODE_KMS_MASTER_KEY"
 )
 
 // Load builds the configuration of `anode server`: defaults, then the file
@@ -128,7 +129,7 @@ func anodeEnv(environ []string) (map[string]string, error) {
 			continue
 		}
 		switch name {
-		case envConfig, envRootUser, envRootPassword, envRootPreviousUser, envRootPreviousPassword:
+		case envConfig, envRootUser, envRootPassword, envRootPreviousUser, envRootPreviousPassword, envKMSMasterKey:
 		default:
 			if _, ok := keysByEnv[name]; !ok {
 				errs = append(errs, fmt.Errorf("environment: unknown variable %s (see docs/configuration.md for the ANODE_* names)", name))
@@ -162,6 +163,7 @@ func (c *Config) applyEnv(env map[string]string, sources map[string]string) erro
 		sources[k.name] = "environment " + name
 	}
 
+	c.KMSMasterKey = env[envKMSMasterKey]
 	user, password := env[envRootUser], env[envRootPassword]
 	switch {
 	case user == "" && password == "":

@@ -95,9 +95,14 @@ func (c *Config) validate(sources map[string]string) error {
 	}
 	inRange(ch, "storage.gc_grace_secs", st.GCGraceSecs, 1, maxMonthSecs)
 	inRange(ch, "storage.gc_interval_secs", st.GCIntervalSecs, 1, maxDaySecs)
+	inRange(ch, "storage.scrub_rate", st.ScrubRate, 0, 10*GiB)
+	inRange(ch, "storage.scrub_pause_secs", st.ScrubPauseSecs, 1, maxDaySecs)
 
 	s3 := &c.S3
-	ch.name("s3.region", s3.Region)
+	if s3.Region != "" {
+		// Empty means any signing region is accepted (docs/configuration.md).
+		ch.name("s3.region", s3.Region)
+	}
 	for _, d := range s3.Domains {
 		if d == "" || strings.ContainsAny(d, ":/ \t") {
 			ch.fail("s3.domains", "%q is not a host name (no scheme, port or path)", d)

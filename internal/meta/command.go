@@ -35,6 +35,10 @@ const (
 	OpCloseBucket  Op = 16
 	OpOpenBucket   Op = 17
 	OpFence        Op = 18
+	// The built-in KMS's keys (encryption.go). Numbered apart from the
+	// others so that concurrent additions do not collide.
+	OpPutKMSKey     Op = 40
+	OpRewrapDataKey Op = 41 // placement groups (rewrap.go)
 )
 
 func (o Op) String() string {
@@ -77,6 +81,10 @@ func (o Op) String() string {
 		return "OpenBucket"
 	case OpFence:
 		return "Fence"
+	case OpPutKMSKey:
+		return "PutKMSKey"
+	case OpRewrapDataKey:
+		return "RewrapDataKey"
 	}
 	return fmt.Sprintf("Op(%d)", uint8(o))
 }
@@ -138,6 +146,10 @@ type Command struct {
 
 	// IAM: the identity change (iam.go).
 	IAM *IAMCommand `json:"iam,omitempty"`
+	// PutKMSKey: the key record to write.
+	KMSKey *KMSKey `json:"kmskey,omitempty"`
+	// RewrapDataKey: the version and its newly wrapped data key.
+	Rewrap *Rewrap `json:"rewrap,omitempty"`
 }
 
 // encodingV1 is the first byte of every encoded command: the encoding

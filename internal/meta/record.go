@@ -78,8 +78,11 @@ type Version struct {
 	Parts        []PartInfo        `json:"parts,omitempty"`
 	DeleteMarker bool              `json:"dm,omitempty"`
 	Tags         map[string]string `json:"tags,omitempty"`
-	// Parquet holds the encoded footer index of a Parquet object.
+	// Parquet holds the encoded footer index of a Parquet object (sealed
+	// by the data key when the version is encrypted).
 	Parquet []byte `json:"pq,omitempty"`
+	// Encryption is set when the data is encrypted (encryption.go).
+	Encryption *Encryption `json:"enc,omitempty"`
 }
 
 // IsNull reports whether v is the "null" version of its key: one written
@@ -94,6 +97,13 @@ const NullVersion = "null"
 // every replica. 16 hex digits, never "null".
 func versionIDFor(seq uint64) string {
 	return fmt.Sprintf("%016x", seq)
+}
+
+// ValidVersionID reports whether id is a version ID this store makes
+// (other than "null").
+func ValidVersionID(id string) bool {
+	_, ok := seqOfVersionID(id)
+	return ok
 }
 
 // seqOfVersionID inverts versionIDFor.
@@ -120,6 +130,8 @@ type Bucket struct {
 	// ACL is the bucket's access control list, the owner's grant
 	// included; nil is the default (the owner's FULL_CONTROL).
 	ACL []Grant `json:"acl,omitempty"`
+	// Encryption is the bucket's default encryption, if any.
+	Encryption *BucketEncryption `json:"enc,omitempty"`
 	// Rev counts the record's updates (see UpdateBucket).
 	Rev uint64 `json:"rev,omitempty"`
 	// Incarnation is the system-group index of the CreateBucket that made
@@ -128,6 +140,8 @@ type Bucket struct {
 	Incarnation uint64 `json:"inc,omitempty"`
 	// Deleting is the lease of a DeleteBucket in progress, if any.
 	Deleting *deleteLease `json:"deleting,omitempty"`
+	// Region is the bucket's location constraint ("" for us-east-1).
+	Region string `json:"region,omitempty"`
 }
 
 // Grant is one ACL grant: to a canonical user ID, or to a group URI.

@@ -10,6 +10,12 @@ import (
 	"github.com/anode/anode/internal/s3err"
 )
 
+// MaxCopySource is the largest source CopyObject accepts, 5 GiB as on AWS
+// ("CopyObject": larger objects are copied with UploadPartCopy), even
+// though Anode copies by reference: clients rely on the limit to choose
+// between the two.
+const MaxCopySource = 5 << 30
+
 // CopyObject makes a new version of the destination key from a source
 // version. No data moves: the new version references the source's chunks
 // (or copies its inline bytes), touching each chunk first so that garbage
@@ -28,6 +34,9 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (ObjectInfo, err
 	if err := CheckConditions(srcInfo, in.SrcConditions, true); err != nil {
 		return ObjectInfo{}, err
 	}
+	if src.Size > MaxCopySource {
+		return ObjectInfo{}, s3err.InvalidRequest.WithMessage("The specified copy source is larger than the maximum allowable size for a copy source: %d", int64(MaxCopySource))
+	}
 	dst, err := s.meta.Bucket(ctx, in.DstBucket)
 	if err != nil {
 		return ObjectInfo{}, err
@@ -36,8 +45,11 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (ObjectInfo, err
 		return ObjectInfo{}, err
 	}
 	if in.SrcBucket == in.DstBucket && in.SrcKey == in.DstKey && in.SrcVersionID == "" &&
-		!in.ReplaceMeta && !in.ReplaceTags && in.ChecksumAlgo == "" && dst.Versioning == "" {
+		!in.ReplaceMeta && !in.ReplaceTags && in.ChecksumAlgo == "" && dst.Versioning == "" && in.SSE == nil {
 		return ObjectInfo{}, s3err.InvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+	}
+	if src.Encryption != nil || in.SSE != nil || dst.Encryption != nil || in.SrcCustomerKey != nil {
+		return s.copyEncrypted(ctx, in, src, dst)
 	}
 	v := &meta.Version{
 		Size: src.Size, ETag: src.ETag, Meta: src.Meta, Inline: src.Inline, Chunks: src.Chunks,

@@ -48,7 +48,7 @@ func ownerACL(o owner) accessControlPolicy {
 
 // getObjectACL serves GetObjectAcl (GET /bucket/key?acl).
 func (a *api) getObjectACL(rq *request) error {
-	info, err := a.objects.HeadObject(rq.ctx(), object.GetInput{Bucket: rq.bucket, Key: rq.key, VersionID: rq.query("versionId")})
+	info, err := a.objects.HeadObject(rq.ctx(), object.GetInput{Bucket: rq.bucket, Key: rq.key, VersionID: rq.query("versionId"), NoKeyCheck: true})
 	if err != nil {
 		return deleteMarkerError(rq, info, err)
 	}
@@ -91,7 +91,7 @@ func (a *api) putObjectACL(rq *request) error {
 	if err := a.checkPrivateACL(rq); err != nil {
 		return err
 	}
-	info, err := a.objects.HeadObject(rq.ctx(), object.GetInput{Bucket: rq.bucket, Key: rq.key, VersionID: rq.query("versionId")})
+	info, err := a.objects.HeadObject(rq.ctx(), object.GetInput{Bucket: rq.bucket, Key: rq.key, VersionID: rq.query("versionId"), NoKeyCheck: true})
 	if err != nil {
 		return deleteMarkerError(rq, info, err)
 	}

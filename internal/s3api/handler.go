@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -41,13 +42,13 @@ type Config struct {
 	Objects *object.Service
 	// Auth authenticates every request.
 	Auth *auth.Verifier
-	// IAM, when set, authorizes every request by the requester's policies
-	// and the bucket's (authz.go), and lets anonymous requests through to
-	// that check. Nil allows every authenticated request and refuses
-	// anonymous ones.
+	// IAM, when set, authorizes every request by the requester's policies,
+	// the bucket's policy and ACL (authz.go), and lets anonymous requests
+	// through to that check. Nil allows every authenticated request and
+	// refuses anonymous ones.
 	IAM Authorizer
-	// Region is reported by HeadBucket and GetBucketLocation
-	// (default "us-east-1").
+	// Region, when set, is the only location constraint CreateBucket
+	// accepts; empty accepts any region (see locationFor).
 	Region string
 	// Domains are the host names under which virtual-host-style requests
 	// (bucket.domain) are recognised, e.g. "localhost", "s3.example.com".
@@ -62,19 +63,23 @@ type Config struct {
 	Logger *slog.Logger
 	// Audit receives one entry per request; nil means no audit log.
 	Audit *audit.Logger
+	// AllowSSECOverHTTP accepts SSE-C keys on plain HTTP (s3.allow_ssec_over_http);
+	// otherwise, as in AWS, they are refused unless the request came over TLS.
+	AllowSSECOverHTTP bool
 }
 
 // api is the S3 HTTP handler.
 type api struct {
-	objects     *object.Service
-	auth        *auth.Verifier
-	iam         Authorizer
-	region      string
-	domains     []string
-	virtualHost bool
-	maxBodySize int64
-	log         *slog.Logger
-	audit       *audit.Logger
+	objects           *object.Service
+	auth              *auth.Verifier
+	iam               Authorizer
+	region            string
+	domains           []string
+	virtualHost       bool
+	maxBodySize       int64
+	allowSSECOverHTTP bool
+	log               *slog.Logger
+	audit             *audit.Logger
 	// hostID is this process's random token, mixed into x-amz-id-2.
 	hostID []byte
 }
@@ -84,18 +89,16 @@ type api struct {
 // handler uncleaned (no http.ServeMux in front of it).
 func NewHandler(cfg Config) http.Handler {
 	a := &api{
-		objects:     cfg.Objects,
-		auth:        cfg.Auth,
-		iam:         cfg.IAM,
-		region:      cfg.Region,
-		virtualHost: cfg.VirtualHost,
-		maxBodySize: cfg.MaxBodySize,
-		log:         cfg.Logger,
-		audit:       cfg.Audit,
-		hostID:      make([]byte, 12),
-	}
-	if a.region == "" {
-		a.region = "us-east-1"
+		objects:           cfg.Objects,
+		auth:              cfg.Auth,
+		iam:               cfg.IAM,
+		region:            cfg.Region,
+		virtualHost:       cfg.VirtualHost,
+		maxBodySize:       cfg.MaxBodySize,
+		allowSSECOverHTTP: cfg.AllowSSECOverHTTP,
+		log:               cfg.Logger,
+		audit:             cfg.Audit,
+		hostID:            make([]byte, 12),
 	}
 	if a.maxBodySize <= 0 {
 		a.maxBodySize = DefaultMaxBodySize
@@ -124,6 +127,8 @@ type request struct {
 	// auth is the authentication result; body is its payload, counted.
 	auth *auth.Result
 	body *countingReader
+	// sse is what the encryption headers ask for (sse.go).
+	sse *sseRequest
 	// identity is who sent the request (nil without IAM); decision is the
 	// last authorization decision taken for it (authz.go).
 	identity *iam.Identity
@@ -181,8 +186,10 @@ func (a *api) serve(rq *request) error {
 	// Authenticate before anything else so that an unsigned or badly
 	// signed request learns nothing, not even whether its path is valid.
 	if aerr := a.authenticate(rq); aerr != nil {
-		return aerr
+		return a.anonymousError(rq, aerr)
 	}
+	anonymous := rq.identity != nil && rq.identity.Anonymous
+	continueEmptyBody(rq)
 	rq.body = &countingReader{r: rq.auth.Body}
 	if rq.auth.Body == nil {
 		rq.body.r = http.NoBody
@@ -190,24 +197,63 @@ func (a *api) serve(rq *request) error {
 	if err == nil && bucket != "" {
 		err = checkBucketName(bucket)
 	}
-	if rq.route == nil && err == nil {
-		err = s3err.NotImplemented
+	if err == nil && rq.route == nil {
+		// AWS names a missing bucket before it refuses the operation.
+		if bucket != "" {
+			_, err = a.objects.HeadBucket(rq.ctx(), bucket)
+		}
+		if err == nil {
+			err = s3err.NotImplemented
+		}
 	}
 	if err != nil {
-		if rq.identity != nil && rq.identity.Anonymous {
-			// An anonymous request learns nothing about what it asked.
-			return errAccessDenied
+		if anonymous {
+			// An anonymous request learns nothing about what it asked
+			// (but that a bucket does not exist, as on AWS).
+			return a.anonymousError(rq, errAccessDenied)
 		}
 		return err
 	}
 	if err := a.authorize(rq); err != nil {
+		if anonymous {
+			return a.anonymousError(rq, err)
+		}
 		return err
 	}
 	if err := checkWriteACL(rq); err != nil {
 		return err
 	}
+	if rq.sse, err = a.parseSSE(rq); err != nil {
+		return err
+	}
 	a.corsHeaders(rq)
 	return rq.route.fn(a, rq)
+}
+
+// anonymousError is the answer to a request that carries no credentials
+// at all. Bucket names are public (they are DNS names on AWS), so AWS
+// answers NoSuchBucket for a bucket that does not exist, and AccessDenied
+// for everything else: whether a key exists is not revealed.
+func (a *api) anonymousError(rq *request, err error) error {
+	if !auth.IsAnonymous(rq.r) || rq.bucket == "" || checkBucketName(rq.bucket) != nil {
+		return err
+	}
+	if _, herr := a.objects.HeadBucket(rq.ctx(), rq.bucket); errors.Is(herr, s3err.NoSuchBucket) {
+		return s3err.NoSuchBucket
+	}
+	return err
+}
+
+// continueEmptyBody answers "100 Continue" to an authenticated request
+// that expects it and announces an empty body. net/http sends it only
+// when the handler first reads a non-empty body, but botocore waits for
+// it (or a final answer) after every PUT with Expect: 100-continue, and a
+// zero-byte PUT then leaves its pooled connection confused: the next
+// request stalls 60 s (boto/botocore#3755). AWS sends it in every case.
+func continueEmptyBody(rq *request) {
+	if rq.r.ContentLength == 0 && strings.EqualFold(rq.r.Header.Get("Expect"), "100-continue") && rq.r.ProtoAtLeast(1, 1) {
+		rq.w.ResponseWriter.WriteHeader(http.StatusContinue)
+	}
 }
 
 // recoverPanic turns a handler panic into InternalError so that one bad

@@ -2,6 +2,7 @@ package s3api
 
 import (
 	"encoding/base64"
+	"mime"
 	"net/http"
 	"net/url"
 	"sort"
@@ -46,7 +47,7 @@ func objectMeta(h http.Header) (object.ObjectMeta, error) {
 		k := strings.ToLower(name[len(metaPrefix):])
 		// Repeated headers are one value joined by commas, as HTTP
 		// defines and as S3 stores them.
-		v := strings.Join(values, ",")
+		v := latin1IfNotUTF8(strings.Join(values, ","))
 		size += len(k) + len(v)
 		if m.User == nil {
 			m.User = make(map[string]string)
@@ -59,23 +60,61 @@ func objectMeta(h http.Header) (object.ObjectMeta, error) {
 	return m, nil
 }
 
+// latin1IfNotUTF8 returns s as UTF-8: unchanged when it is UTF-8, else
+// read as ISO-8859-1, the historical charset of HTTP header bytes above
+// 0x7F (RFC 9110 section 5.5; Python's http.client sends it). Stored as
+// is, such bytes would be lost: the metadata is kept as UTF-8 text.
+func latin1IfNotUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	r := make([]rune, len(s))
+	for i := 0; i < len(s); i++ {
+		r[i] = rune(s[i])
+	}
+	return string(r)
+}
+
 // stripAWSChunked removes the aws-chunked coding, which describes the
-// transfer of the body and not the object, from Content-Encoding.
+// transfer of the body and not the object, from Content-Encoding, and
+// keeps the rest exactly as sent ("gzip, br" stays "gzip, br").
 func stripAWSChunked(values []string) string {
 	var out []string
 	for _, v := range values {
-		for _, c := range strings.Split(v, ",") {
-			c = strings.TrimSpace(c)
-			if c != "" && !strings.EqualFold(c, "aws-chunked") {
-				out = append(out, c)
+		if !strings.Contains(strings.ToLower(v), "aws-chunked") {
+			if strings.TrimSpace(v) != "" {
+				out = append(out, v)
 			}
+			continue
+		}
+		var kept []string
+		for _, c := range strings.Split(v, ",") {
+			if t := strings.TrimSpace(c); t != "" && !strings.EqualFold(t, "aws-chunked") {
+				kept = append(kept, t)
+			}
+		}
+		if len(kept) > 0 {
+			out = append(out, strings.Join(kept, ","))
 		}
 	}
 	return strings.Join(out, ",")
 }
 
+// metaValue is how a user metadata value is sent back: as stored when it
+// is printable US-ASCII, else as RFC 2047 encoded words (UTF-8, base64),
+// which is what AWS answers ("Working with object metadata": non-ASCII
+// values are returned RFC 2047 encoded) and what SDKs decode.
+func metaValue(v string) string {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c >= 0x7f || (c < ' ' && c != '\t') {
+			return mime.BEncoding.Encode("UTF-8", v)
+		}
+	}
+	return v
+}
+
 // setObjectHeaders writes the headers that describe an object on GET and
-// HEAD. Its Content-Length and range headers are the caller's.
+// HEAD. Its Content-Length, range and part headers are the caller's.
 func setObjectHeaders(h http.Header, info object.ObjectInfo, checksums bool) {
 	h.Set("ETag", info.ETag)
 	h.Set("Last-Modified", info.LastModified.UTC().Format(http.TimeFormat))
@@ -93,7 +132,7 @@ func setObjectHeaders(h http.Header, info object.ObjectInfo, checksums bool) {
 	for k, v := range info.Meta.User {
 		// Set the map entry directly: canonicalising would not change what
 		// clients read, but keeps the key exactly as it was stored.
-		h["X-Amz-Meta-"+k] = []string{v}
+		h["X-Amz-Meta-"+k] = []string{metaValue(v)}
 	}
 	setIf(h, "x-amz-version-id", info.VersionID)
 	if info.IsDeleteMarker {
@@ -102,15 +141,20 @@ func setObjectHeaders(h http.Header, info object.ObjectInfo, checksums bool) {
 	if info.TagCount > 0 {
 		h.Set("x-amz-tagging-count", strconv.Itoa(info.TagCount))
 	}
-	if info.PartsCount > 0 {
-		h.Set("x-amz-mp-parts-count", strconv.Itoa(info.PartsCount))
-	}
 	if info.StorageClass != "" && info.StorageClass != "STANDARD" {
 		// S3 omits the header for STANDARD.
 		h.Set("x-amz-storage-class", info.StorageClass)
 	}
 	if checksums {
 		setChecksumHeaders(h, info.Checksums, info.ChecksumType)
+	}
+}
+
+// setPartsCount writes x-amz-mp-parts-count, which AWS sends only when
+// the request named a part of a multipart object (GetObject, HeadObject).
+func setPartsCount(h http.Header, info object.ObjectInfo, partNumber int) {
+	if partNumber > 0 && info.PartsCount > 0 {
+		h.Set("x-amz-mp-parts-count", strconv.Itoa(info.PartsCount))
 	}
 }
 

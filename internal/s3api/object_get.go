@@ -42,9 +42,7 @@ func getInput(rq *request) (object.GetInput, error) {
 		return in, s3err.InvalidRequest.WithMessage("Cannot specify both Range header and partNumber query parameter")
 	}
 	in.Range = rng
-	if h := rq.r.Header.Get("x-amz-server-side-encryption-customer-algorithm"); h != "" {
-		return in, s3err.NotImplemented.WithMessage("SSE-C is not implemented.")
-	}
+	in.CustomerKey = rq.sse.customerKey
 	return in, nil
 }
 
@@ -61,6 +59,7 @@ func (a *api) getObject(rq *request) error {
 	}
 	out, err := a.objects.GetObject(rq.ctx(), in)
 	if err != nil {
+		notModifiedHeaders(rq, out.Info, err)
 		return a.rangeError(rq, in, deleteMarkerError(rq, out.Info, err))
 	}
 	defer out.Body.Close()
@@ -69,6 +68,8 @@ func (a *api) getObject(rq *request) error {
 	h := rq.w.Header()
 	// Checksums describe the whole object, so a part of it gets none.
 	setObjectHeaders(h, info, checksumMode(rq.r) && !out.Partial)
+	setSSEHeaders(h, info.Encryption, rq.sse.customerMD5)
+	setPartsCount(h, info, in.PartNumber)
 	applyResponseOverrides(h, rq.r.URL.Query())
 	status := http.StatusOK
 	length := info.Size
@@ -107,11 +108,20 @@ func (a *api) headObject(rq *request) error {
 	in.Range = nil
 	info, err := a.objects.HeadObject(rq.ctx(), in)
 	if err != nil {
+		notModifiedHeaders(rq, info, err)
 		return deleteMarkerError(rq, info, err)
 	}
 	h := rq.w.Header()
 	status := http.StatusOK
 	length := info.Size
+	if in.PartNumber > 0 && info.Size > 0 {
+		// The part's own size and place, as GetObject with partNumber
+		// answers (HeadObject, "partNumber": a ranged HEAD).
+		start, end := info.PartStart, info.PartEnd
+		status = http.StatusPartialContent
+		length = end - start + 1
+		h.Set("Content-Range", contentRange(start, end, info.Size))
+	}
 	if rng != nil {
 		start, end, ok := resolveRange(rng, info.Size)
 		if !ok {
@@ -122,11 +132,25 @@ func (a *api) headObject(rq *request) error {
 		length = end - start + 1
 		h.Set("Content-Range", contentRange(start, end, info.Size))
 	}
-	setObjectHeaders(h, info, checksumMode(rq.r) && rng == nil)
+	// Whole-object checksums do not describe a range or a part.
+	setObjectHeaders(h, info, checksumMode(rq.r) && rng == nil && status == http.StatusOK)
+	setSSEHeaders(h, info.Encryption, rq.sse.customerMD5)
+	setPartsCount(h, info, in.PartNumber)
 	applyResponseOverrides(h, rq.r.URL.Query())
 	h.Set("Content-Length", strconv.FormatInt(length, 10))
 	rq.w.WriteHeader(status)
 	return nil
+}
+
+// notModifiedHeaders adds to a 304 the ETag and Last-Modified of the
+// object it is about, as RFC 9110 section 15.4.5 asks and AWS sends.
+func notModifiedHeaders(rq *request, info object.ObjectInfo, err error) {
+	if !errors.Is(err, s3err.NotModified) || info.ETag == "" {
+		return
+	}
+	h := rq.w.Header()
+	h.Set("ETag", info.ETag)
+	h.Set("Last-Modified", info.LastModified.UTC().Format(http.TimeFormat))
 }
 
 // rangeError adds the Content-Range S3 sends with InvalidRange
@@ -136,7 +160,7 @@ func (a *api) rangeError(rq *request, in object.GetInput, err error) error {
 	if !errors.Is(err, s3err.InvalidRange) {
 		return err
 	}
-	info, herr := a.objects.HeadObject(rq.ctx(), object.GetInput{Bucket: in.Bucket, Key: in.Key, VersionID: in.VersionID})
+	info, herr := a.objects.HeadObject(rq.ctx(), object.GetInput{Bucket: in.Bucket, Key: in.Key, VersionID: in.VersionID, CustomerKey: in.CustomerKey})
 	if herr != nil {
 		return herr
 	}

@@ -40,9 +40,7 @@ func (a *api) putObject(rq *request) error {
 		Tags:        tags,
 		IfMatch:     h.Get("If-Match"),
 		IfNoneMatch: h.Get("If-None-Match"),
-	}
-	if in.IfNoneMatch != "" && in.IfNoneMatch != "*" {
-		return s3err.NotImplemented.WithMessage("If-None-Match on a write accepts only '*'.")
+		SSE:         rq.sse.write,
 	}
 	info, err := a.objects.PutObject(rq.ctx(), in)
 	if err != nil {
@@ -51,6 +49,7 @@ func (a *api) putObject(rq *request) error {
 	wh := rq.w.Header()
 	wh.Set("ETag", info.ETag)
 	setIf(wh, "x-amz-version-id", info.VersionID)
+	setSSEHeaders(wh, info.Encryption, rq.sse.customerMD5)
 	if sum := body.checksum; sum != nil {
 		if v := info.Checksums[sum.Algorithm]; v != "" {
 			wh.Set("x-amz-checksum-"+strings.ToLower(sum.Algorithm), v)
@@ -96,11 +95,14 @@ func (a *api) uploadBody(rq *request) (uploadBody, error) {
 
 // bodySize returns the length of the object body: the decoded length the
 // authenticator found (which differs from Content-Length for aws-chunked
-// bodies), or -1 when a streaming upload did not announce it. A plain body
-// must have a Content-Length, and no body may exceed the configured limit.
+// bodies), or -1 when a streaming upload did not announce it or the body
+// came with Transfer-Encoding: chunked (read to its end, within the limit).
+// Any other body must have a Content-Length, and no body may exceed the
+// configured limit.
 func (a *api) bodySize(rq *request) (int64, error) {
 	size := rq.auth.ContentLength
-	if size < 0 && !isStreaming(rq.r) && rq.r.ContentLength < 0 {
+	httpChunked := len(rq.r.TransferEncoding) > 0
+	if size < 0 && !isStreaming(rq.r) && rq.r.ContentLength < 0 && !httpChunked {
 		return 0, s3err.MissingContentLength
 	}
 	if size < 0 && !isStreaming(rq.r) {
@@ -144,7 +146,6 @@ func contentMD5(h http.Header) ([]byte, error) {
 // would expect to need to read the object back, or retention it relies on.
 func checkUnsupportedPutHeaders(h http.Header) error {
 	for _, name := range []string{
-		"x-amz-server-side-encryption-customer-algorithm",
 		"x-amz-object-lock-mode",
 		"x-amz-object-lock-retain-until-date",
 		"x-amz-object-lock-legal-hold",
@@ -153,9 +154,6 @@ func checkUnsupportedPutHeaders(h http.Header) error {
 		if h.Get(name) != "" {
 			return s3err.NotImplemented.WithMessage("The %s header is not implemented.", name)
 		}
-	}
-	if sse := h.Get("x-amz-server-side-encryption"); sse != "" && sse != "AES256" {
-		return s3err.NotImplemented.WithMessage("Server-side encryption %q is not implemented.", sse)
 	}
 	if sc := h.Get("x-amz-storage-class"); sc != "" && !storageClasses[sc] {
 		return s3err.InvalidStorageClass

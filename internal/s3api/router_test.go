@@ -119,8 +119,10 @@ func TestMatch(t *testing.T) {
 		{"GET", "/b?policyStatus", "", "GetBucketPolicyStatus"},
 		{"PUT", "/b?publicAccessBlock", "", "PutPublicAccessBlock"},
 		// Not implemented (yet): never a plain GET/PUT answer.
-		{"GET", "/b?lifecycle", "", ""},
-		{"GET", "/b/k?retention", "", ""},
+		{"GET", "/b?lifecycle", "", "GetBucketLifecycleConfiguration"},
+		{"PUT", "/b?lifecycle", "", ""},
+		{"GET", "/b/k?retention", "", "GetObjectRetention"},
+		{"PUT", "/b/k?retention", "", ""},
 		{"PUT", "/b?website", "", ""},
 		{"GET", "/b?list-type=2&acl", "", ""},
 		{"GET", "/b?location&acl", "", ""},

@@ -51,6 +51,9 @@ var routes = []route{
 	{method: http.MethodGet, level: levelBucket, query: []string{"publicAccessBlock"}, op: "GetPublicAccessBlock", fn: (*api).getPublicAccessBlock},
 	{method: http.MethodPut, level: levelBucket, query: []string{"publicAccessBlock"}, op: "PutPublicAccessBlock", fn: (*api).putPublicAccessBlock},
 	{method: http.MethodDelete, level: levelBucket, query: []string{"publicAccessBlock"}, op: "DeletePublicAccessBlock", fn: (*api).deletePublicAccessBlock},
+	{method: http.MethodGet, level: levelBucket, query: []string{"encryption"}, op: "GetBucketEncryption", fn: (*api).getBucketEncryption},
+	{method: http.MethodPut, level: levelBucket, query: []string{"encryption"}, op: "PutBucketEncryption", fn: (*api).putBucketEncryption},
+	{method: http.MethodDelete, level: levelBucket, query: []string{"encryption"}, op: "DeleteBucketEncryption", fn: (*api).deleteBucketEncryption},
 
 	{method: http.MethodPost, level: levelObject, query: []string{"uploads"}, op: "CreateMultipartUpload", fn: (*api).createMultipartUpload},
 	{method: http.MethodPut, level: levelObject, query: []string{"uploadId"}, header: "x-amz-copy-source", op: "UploadPartCopy", fn: (*api).uploadPartCopy},

@@ -17,6 +17,20 @@ type Error struct {
 	Code    string
 	Status  int
 	Message string
+	// Fields are the extra elements some AWS errors carry in their XML
+	// document (Region of AuthorizationHeaderMalformed, HeadersNotSigned
+	// of AccessDenied, ...), in order.
+	Fields []Field
+}
+
+// Field is an extra element of an error document.
+type Field struct{ Name, Value string }
+
+// WithField returns a copy of e with the element name=value added.
+func (e *Error) WithField(name, value string) *Error {
+	c := *e
+	c.Fields = append(append([]Field(nil), e.Fields...), Field{name, value})
+	return &c
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
