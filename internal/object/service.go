@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/anode/anode/internal/chunk"
+	"github.com/anode/anode/internal/kms"
 	"github.com/anode/anode/internal/meta"
 	"github.com/anode/anode/internal/s3err"
 )
@@ -91,16 +92,21 @@ type Config struct {
 	// Now is the clock for LastModified times; nil means time.Now.
 	Now     func() time.Time
 	Parquet ParquetConfig
+	// KMS wraps the data keys of encrypted objects; without it (or
+	// without its master key) encryption requests are refused.
+	KMS *kms.Service
 }
 
 // Service is the object service. It is safe for concurrent use.
 type Service struct {
-	cfg   Config
-	meta  *meta.Store
-	log   *slog.Logger
-	now   func() time.Time
-	bufs  sync.Pool // chunk-sized buffers
-	owner string
+	cfg  Config
+	meta *meta.Store
+	log  *slog.Logger
+	now  func() time.Time
+	bufs sync.Pool // chunk-sized buffers
+	// cipherBufs hold encrypted chunks (sse.go).
+	cipherBufs sync.Pool
+	owner      string
 	// pqTails caches Parquet object tails (see parquet.go).
 	pqTails tailCache
 }
@@ -121,16 +127,35 @@ func New(cfg Config) *Service {
 	return s
 }
 
-func (s *Service) getBuf() *[]byte  { return s.bufs.Get().(*[]byte) }
-func (s *Service) putBuf(b *[]byte) { s.bufs.Put(b) }
+func (s *Service) getBuf() *[]byte { return s.bufs.Get().(*[]byte) }
+
+func (s *Service) getCipherBuf() *[]byte {
+	if b, ok := s.cipherBufs.Get().(*[]byte); ok {
+		return b
+	}
+	b := make([]byte, 0, cipherLen(int64(s.cfg.ChunkSize)))
+	return &b
+}
+func (s *Service) putCipherBuf(b *[]byte) { s.cipherBufs.Put(b) }
+func (s *Service) putBuf(b *[]byte)       { s.bufs.Put(b) }
+
+// commitTimeout bounds a commit whose request has no earlier deadline. It
+// is also the bound on a write whose client got no answer: the deadline
+// travels in the command, the raft host drops the proposal if it reaches
+// the leader later, and apply refuses it once its group has applied a
+// command stamped more than meta.ClockMargin after it (meta/fence.go). A
+// commit takes milliseconds, an election about a second: ten seconds is a
+// generous budget that still keeps late writes near their client's time.
+const commitTimeout = 10 * time.Second
 
 // background returns a context for work that must finish once started
 // (committing metadata after the body was stored), bounded by the
-// request's own deadline but not cancelled when the client goes away.
+// request's own deadline (or commitTimeout) but not cancelled when the
+// client goes away.
 func background(ctx context.Context) (context.Context, context.CancelFunc) {
 	c := context.WithoutCancel(ctx)
-	if d, ok := ctx.Deadline(); ok {
+	if d, ok := ctx.Deadline(); ok && time.Until(d) < commitTimeout {
 		return context.WithDeadline(c, d)
 	}
-	return context.WithTimeout(c, 30*time.Second)
+	return context.WithTimeout(c, commitTimeout)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
@@ -101,7 +102,9 @@ func TestWipedNodeRestartsUnderOldID(t *testing.T) {
 func TestJoinWithToken(t *testing.T) {
 	bin := testutil.BuildAnode(t)
 	base := t.TempDir()
-	addr1, addr2 := "127.77.3.1:9090", "127.77.3.2:9090"
+	// A loopback /24 of its own, so concurrent runs of the suite never meet.
+	net := fmt.Sprintf("127.%d.%d", 1+rand.IntN(250), 1+rand.IntN(250))
+	addr1, addr2 := net+".1:9090", net+".2:9090"
 	n1 := testutil.StartProcess(t, bin, filepath.Join(base, "n1"), "--grpc-addr", addr1, "--placement-groups", "8")
 	if _, err := os.Stat(filepath.Join(base, "n1", "cluster-secret")); err != nil {
 		t.Fatalf("a one-node server without configuration made no secret: %v", err)
