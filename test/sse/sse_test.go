@@ -239,4 +239,20 @@ func TestDedupUnderEncryption(t *testing.T) {
 	if got := physical(); got != 3*oneCopy+size {
 		t.Fatalf("after plain: physical %.0f, want %.0f", got, 3*oneCopy+size)
 	}
+	// SSE-C: deduplicated only under the same customer key.
+	ssecPut := func(k ssec) func(*s3.PutObjectInput) {
+		return func(in *s3.PutObjectInput) {
+			in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = aws.String("AES256"), aws.String(k.key), aws.String(k.md5)
+		}
+	}
+	kx, ky := newSSEC(21), newSSEC(22)
+	for i, st := range []struct {
+		k     ssec
+		total float64
+	}{{kx, 4*oneCopy + size}, {kx, 4*oneCopy + size}, {ky, 5*oneCopy + size}} {
+		put(fmt.Sprint("c-", i), ssecPut(st.k))
+		if got := physical(); got != st.total {
+			t.Fatalf("after SSE-C put %d: physical %.0f, want %.0f", i, got, st.total)
+		}
+	}
 }
