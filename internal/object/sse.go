@@ -35,7 +35,8 @@ import (
 // the block's index as nonce), so a range read decrypts only the blocks it
 // returns. Each object has a random data key, wrapped by its KMS key
 // version (or by a key derived from the SSE-C customer key); the chunk
-// keys, the inline data and the Parquet footer index are sealed by it.
+// keys and the Parquet footer index are sealed by it, the inline data by a
+// key derived from it.
 
 // Encryption modes, as S3 names them (SSE-C has no name of its own in the
 // x-amz-server-side-encryption header; its algorithm is AES256).
