@@ -559,3 +559,25 @@ func (b *body) etag() string {
 }
 
 const md5Size = 16
+
+// checkUploadSSE checks encryption headers a completion repeated against
+// the upload's encryption: they may restate it, never change it.
+func checkUploadSSE(enc *meta.Encryption, sse *SSE) error {
+	if sse == nil {
+		return nil
+	}
+	mismatch := s3err.InvalidArgument.WithMessage("The encryption headers of the completion do not match those the multipart upload was created with.")
+	if enc == nil || enc.Mode != sse.Mode {
+		return mismatch
+	}
+	if sse.Mode == ModeKMS {
+		id := kms.NormalizeKeyID(sse.KMSKeyID)
+		if id == "" {
+			id = kms.DefaultKMSKey
+		}
+		if id != enc.KeyID || (sse.Context != "" && sse.Context != enc.Context) {
+			return mismatch
+		}
+	}
+	return nil
+}
