@@ -66,8 +66,12 @@ func (v *Verifier) verifyHeader(r *http.Request, authz string, q queryParams) (*
 	if err := v.checkScope(&p, amzDate, false); err != nil {
 		return nil, err
 	}
-	if d := v.now().Sub(t); d > MaxClockSkew || d < -MaxClockSkew {
-		return nil, s3err.RequestTimeTooSkewed
+	if now := v.now(); now.Sub(t) > MaxClockSkew || now.Sub(t) < -MaxClockSkew {
+		// The elements AWS adds, from which a client can correct its clock.
+		return nil, s3err.RequestTimeTooSkewed.
+			WithField("RequestTime", amzDate).
+			WithField("ServerTime", now.UTC().Format(time.RFC3339)).
+			WithField("MaxAllowedSkewMilliseconds", strconv.FormatInt(MaxClockSkew.Milliseconds(), 10))
 	}
 	// AWS requires x-amz-content-sha256 on every SigV4 header-signed S3
 	// request, and so do we: without it there is no way to tell a signed
@@ -151,7 +155,7 @@ func checkAllAmzSigned(r *http.Request, signedHeaders string) error {
 			continue
 		}
 		if !listHas(signedHeaders, strings.ToLower(name)) {
-			return errHeadersNotSigned
+			return errHeadersNotSigned.WithField("HeadersNotSigned", strings.ToLower(name))
 		}
 	}
 	return nil

@@ -143,6 +143,12 @@ type StorageConfig struct {
 	GCGraceSecs int `toml:"gc_grace_secs"`
 	// GCIntervalSecs is the time between two garbage collection sweeps.
 	GCIntervalSecs int `toml:"gc_interval_secs"`
+	// ScrubRate is how many bytes of chunk data per second the scrubber
+	// reads and verifies. 0 turns the scrubber off.
+	ScrubRate Size `toml:"scrub_rate"`
+	// ScrubPauseSecs is the least time between the starts of two scrub
+	// passes.
+	ScrubPauseSecs int `toml:"scrub_pause_secs"`
 }
 
 // GCGrace returns GCGraceSecs as a duration.
@@ -150,6 +156,9 @@ func (c StorageConfig) GCGrace() time.Duration { return secs(c.GCGraceSecs) }
 
 // GCInterval returns GCIntervalSecs as a duration.
 func (c StorageConfig) GCInterval() time.Duration { return secs(c.GCIntervalSecs) }
+
+// ScrubPause returns ScrubPauseSecs as a duration.
+func (c StorageConfig) ScrubPause() time.Duration { return secs(c.ScrubPauseSecs) }
 
 // S3Config configures the S3 API.
 type S3Config struct {
@@ -291,6 +300,8 @@ func Default() *Config {
 			InlineThreshold:   64 * KiB,
 			GCGraceSecs:       3600,
 			GCIntervalSecs:    600,
+			ScrubRate:         16 * MiB,
+			ScrubPauseSecs:    60,
 		},
 		S3: S3Config{
 			Region:             "",

@@ -174,6 +174,10 @@ func (sm *StateMachine) putObject(b *pebble.Batch, index uint64, cmd *Command) (
 		return &Result{Err: s3err.PreconditionFailed}, nil
 	}
 	if cmd.IfMatch != "" {
+		if !live && cmd.IfMatch == "*" {
+			// "*" asks only that the key exist (RFC 9110 section 13.1.1).
+			return &Result{Err: s3err.PreconditionFailed}, nil
+		}
 		if !live {
 			return &Result{Err: s3err.NoSuchKey}, nil
 		}

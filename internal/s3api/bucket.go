@@ -28,7 +28,8 @@ func (a *api) listBuckets(rq *request) error {
 	if s, ok := q["max-buckets"]; ok {
 		n, err := strconv.Atoi(s[0])
 		if err != nil || n < 1 || n > maxBuckets {
-			return s3err.InvalidArgument.WithMessage("max-buckets must be an integer between 1 and %d", maxBuckets)
+			return s3err.InvalidArgument.WithMessage("max-buckets must be an integer between 1 and %d", maxBuckets).
+				WithField("ArgumentName", "max-buckets").WithField("ArgumentValue", s[0])
 		}
 		limit = n
 	}
@@ -41,6 +42,16 @@ func (a *api) listBuckets(rq *request) error {
 		after = last
 	}
 	prefix, region := q.Get("prefix"), q.Get("bucket-region")
+	switch {
+	case region == "":
+	case region != "EU" && !regionName.MatchString(region):
+		return s3err.InvalidArgument.WithMessage("Argument value %s is not a valid AWS Region", region).
+			WithField("ArgumentName", "bucket-region")
+	case a.region != "" && region != a.region:
+		// As a regional AWS endpoint answers for another region.
+		return s3err.InvalidArgument.WithMessage("Requests with bucket-region specified must be made to the corresponding regional endpoint").
+			WithField("ArgumentName", "bucket-region")
+	}
 	buckets, err := a.objects.ListBuckets(rq.ctx())
 	if err != nil {
 		return err

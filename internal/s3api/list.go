@@ -186,7 +186,9 @@ func (a *api) listObjectsV2(rq *request) error {
 	startAfter := q.Get("start-after")
 	token, hasToken := q["continuation-token"]
 	marker := startAfter
-	if hasToken {
+	// An empty token lists from the start, as AWS does (ceph s3-tests
+	// test_bucket_listv2_continuationtoken_empty: the answer echoes it).
+	if hasToken && token[0] != "" {
 		last, err := decodeContinuationToken(token[0])
 		if err != nil {
 			return err
@@ -215,7 +217,7 @@ func (a *api) listObjectsV2(rq *request) error {
 		KeyCount:       len(res.Objects) + len(res.CommonPrefixes),
 	}
 	if hasToken {
-		out.ContinuationToken = token[0]
+		out.ContinuationToken = &token[0]
 	}
 	if res.IsTruncated {
 		out.NextContinuationToken = encodeContinuationToken(res.NextMarker)

@@ -178,7 +178,8 @@ func (a *api) createMultipartUpload(rq *request) error {
 func partNumber(q url.Values) (int, error) {
 	n, err := strconv.Atoi(q.Get("partNumber"))
 	if err != nil || n < 1 || n > 10000 {
-		return 0, s3err.InvalidArgument.WithMessage("Part number must be an integer between 1 and 10000, inclusive")
+		return 0, s3err.InvalidArgument.WithMessage("Part number must be an integer between 1 and 10000, inclusive").
+			WithField("ArgumentName", "partNumber").WithField("ArgumentValue", q.Get("partNumber"))
 	}
 	return n, nil
 }

@@ -60,6 +60,8 @@ type Server struct {
 	s3Srv, adminSrv, clusterSrv *http.Server
 	s3Ln, adminLn, clusterLn    net.Listener
 
+	scrubber *replica.Scrubber
+
 	stopGC chan struct{}
 	wg     sync.WaitGroup
 }
@@ -207,6 +209,8 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		Self: id, Local: s.chunks, Members: s.members, ReplicationFactor: s.replicationFactor(),
 		ClusterID: ident.ClusterID, Client: peerClient, Logger: log,
 	})
+	s.scrubber = replica.NewScrubber(s.replicas, replica.ScrubConfig{
+		Rate: int64(cfg.Storage.ScrubRate), Pause: cfg.Storage.ScrubPause()})
 	s.meta = meta.NewStore(s.host, db, cfg.Cluster.PlacementGroups)
 	mux := http.NewServeMux()
 	mux.Handle("/raft", s.host.Handler(cluster.MaxRaftBody))
@@ -337,6 +341,7 @@ func (s *Server) Serve() error {
 			Ready: s.ready, Status: s.host.Status, NodeID: s.cfg.Node.ID, Name: s.cfg.Node.Name,
 			Nodes:      s.members.Nodes,
 			Reconcile:  func() *cluster.ReconcileStats { return s.reconcile.Load() },
+			Storage:    s.storageStatus,
 			RemoveNode: s.removeNodeHandler,
 			JoinToken:  s.joinTokenHandler,
 			Pprof:      s.cfg.Metrics.EnablePprof,
@@ -347,8 +352,9 @@ func (s *Server) Serve() error {
 				}
 				return nil
 			},
-			MetricsToken: metricsToken,
-			Routes:       admin.KMSRoutes(s.kms, s.objects.RewrapKey),
+			MetricsToken:   metricsToken,
+			DisableMetrics: !s.cfg.Metrics.Enabled,
+			Routes:         admin.KMSRoutes(s.kms, s.objects.RewrapKey),
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
@@ -366,9 +372,15 @@ func (s *Server) Serve() error {
 			}
 		}()
 	}
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go s.runGC()
 	go s.runMembership(s.bootMembers)
+	go func() {
+		defer s.wg.Done()
+		ctx, cancel := s.passContext(100 * 365 * 24 * time.Hour) // ends at shutdown
+		defer cancel()
+		s.scrubber.Run(ctx)
+	}()
 	s.log.Info("anode serving", "s3", s.s3Ln.Addr().String(), "admin", s.adminLn.Addr().String(),
 		"s3_scheme", scheme(s.cfg.S3.TLSCertFile), "admin_scheme", scheme(s.cfg.Admin.TLSCertFile),
 		"cluster_id", s.self.Load().ClusterID, "data_dir", s.cfg.Storage.DataDir, "node_id", s.cfg.Node.ID, "placement_groups", s.cfg.Cluster.PlacementGroups)
@@ -583,3 +595,16 @@ func without(ids, drop []uint64) []uint64 {
 
 // ClusterAddr returns the address of the cluster port.
 func (s *Server) ClusterAddr() string { return s.clusterLn.Addr().String() }
+
+// StorageStatus is the storage section of /cluster/status.
+type StorageStatus struct {
+	Chunks       int64               `json:"chunks"`
+	ChunkBytes   int64               `json:"chunk_bytes"`
+	PendingHints int                 `json:"pending_chunk_hints"`
+	Scrub        replica.ScrubStatus `json:"scrub"`
+}
+
+func (s *Server) storageStatus() any {
+	n, b := s.chunks.Stats()
+	return StorageStatus{Chunks: n, ChunkBytes: b, PendingHints: s.replicas.PendingHints(), Scrub: s.scrubber.Status()}
+}
