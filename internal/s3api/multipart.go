@@ -355,7 +355,7 @@ func (a *api) listParts(rq *request) error {
 	if err != nil {
 		return err
 	}
-	o := ownerOf(rq.auth.AccessKey)
+	o := rq.requester()
 	out := listPartsResult{
 		NS: s3NS, Bucket: rq.bucket, Key: rq.key, UploadID: res.Upload.UploadID,
 		PartNumberMarker: marker, MaxParts: max, IsTruncated: res.IsTruncated,
@@ -401,7 +401,7 @@ func (a *api) listMultipartUploads(rq *request) error {
 	if err != nil {
 		return err
 	}
-	o := ownerOf(rq.auth.AccessKey)
+	o := rq.requester()
 	out := listMultipartUploadsResult{
 		NS: s3NS, Bucket: rq.bucket,
 		KeyMarker: encodeName(in.KeyMarker, urlEncode), UploadIDMarker: in.UploadIDMarker,
