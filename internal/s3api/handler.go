@@ -180,6 +180,11 @@ func (a *api) serve(rq *request) error {
 			return err
 		}
 	}
+	if rq.r.Header.Get("x-amz-copy-source") != "" && rq.r.Method != http.MethodPut {
+		// Only a PUT copies; elsewhere the header would be ignored, and AWS
+		// refuses it (versity/versitygw#1612).
+		return errCopySourceNotAllowed
+	}
 	if rq.route == nil {
 		// AWS names a missing bucket before it refuses the operation.
 		if bucket != "" {

@@ -312,6 +312,19 @@ var rawCases = []rawCase{
 		status: 200, header: map[string]string{"ETag": helloETag},
 	},
 
+	{
+		name: "a CopyObject with a body", doc: "CopyObject (AWS: InvalidRequest \"The request included a body. Requests of this type must not include a non-empty body.\", versity/versitygw#1242)",
+		setup:  []raw{put("/{b}/src", "hello", nil)},
+		req:    raw{method: "PUT", path: "/{b}/dst", body: "a body", header: map[string]string{"x-amz-copy-source": "/{b}/src"}},
+		status: 400, code: "InvalidRequest",
+	},
+	{
+		name: "x-amz-copy-source on a GET", doc: "CopyObject is a PUT; AWS refuses the header on other methods with InvalidArgument (versity/versitygw#1612, PR 1642)",
+		setup:  []raw{put("/{b}/src", "hello", nil)},
+		req:    get("/{b}/src", map[string]string{"x-amz-copy-source": "/{b}/src"}),
+		status: 400, code: "InvalidArgument",
+	},
+
 	// (6) Versioning.
 	{
 		name: "no x-amz-version-id where versioning never was enabled", doc: "PutObject, x-amz-version-id (returned only for versioned buckets)",
