@@ -495,6 +495,43 @@ var rawCases = []rawCase{
 		status: 200, xml: map[string]string{"NextMarker": "x--", "IsTruncated": "true"},
 	},
 
+	{
+		name: "a one-letter delimiter inside keys", doc: "ListObjects, delimiter (ceph s3-tests test_bucket_list_delimiter_alt: keys bar baz cab foo, delimiter a)",
+		setup:  []raw{put("/{b}/bar", "x", nil), put("/{b}/baz", "x", nil), put("/{b}/cab", "x", nil), put("/{b}/foo", "x", nil)},
+		req:    get("/{b}?delimiter=a", nil),
+		status: 200,
+		check: func(t *testing.T, r *response) {
+			keys, cps := xmlFields(r.body, "Key"), xmlFields(r.body, "Prefix")
+			if strings.Join(keys, ",") != "foo" || strings.Join(cps, ",") != ",ba,ca" {
+				t.Errorf("keys %q prefixes %q", keys, cps)
+			}
+		},
+	},
+	{
+		name: "a prefix and a delimiter that overlap", doc: "ListObjects, prefix and delimiter (ceph s3-tests test_bucket_list_prefix_delimiter_alt: prefix ba, delimiter a)",
+		setup:  []raw{put("/{b}/bar", "x", nil), put("/{b}/baza", "x", nil), put("/{b}/cab", "x", nil), put("/{b}/foo", "x", nil)},
+		req:    get("/{b}?prefix=ba&delimiter=a", nil),
+		status: 200,
+		check: func(t *testing.T, r *response) {
+			keys, cps := xmlFields(r.body, "Key"), xmlFields(r.body, "Prefix")
+			if strings.Join(keys, ",") != "bar" || strings.Join(cps, ",") != "ba,baza" {
+				t.Errorf("keys %q prefixes %q", keys, cps)
+			}
+		},
+	},
+	{
+		name: "a prefix that ends with the delimiter", doc: "ListObjects (ceph s3-tests test_bucket_list_prefix_delimiter_prefix_delimiter_not_exist family: the key equal to the prefix is a key, not a common prefix)",
+		setup:  []raw{put("/{b}/asdf/", "x", nil)},
+		req:    get("/{b}?prefix=asdf/&delimiter=/", nil),
+		status: 200,
+		check: func(t *testing.T, r *response) {
+			keys, cps := xmlFields(r.body, "Key"), xmlFields(r.body, "Prefix")
+			if strings.Join(keys, ",") != "asdf/" || len(cps) != 1 {
+				t.Errorf("keys %q prefixes %q", keys, cps)
+			}
+		},
+	},
+
 	// (4) Metadata encoding.
 	{
 		name: "non-ASCII user metadata comes back RFC 2047 encoded", doc: "Working with object metadata, user-defined metadata (non-US-ASCII values are returned RFC 2047 encoded)",
