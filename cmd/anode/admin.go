@@ -96,13 +96,15 @@ func runAdmin(args []string) error {
 		return adminStatus(args[1:])
 	case "remove-node":
 		return adminRemoveNode(args[1:])
+	case "kms":
+		return adminKMS(args[1:])
 	case "join-token":
 		return adminJoinToken(args[1:])
 	case "add-node", "replace-node":
 		return fmt.Errorf("anode admin %s: a node is added by starting it with --join ADDR (the cluster address of any member); "+
 			"to replace a node, add the new one, then 'anode admin remove-node' the old one", args[0])
 	}
-	return fmt.Errorf("anode admin: unknown command %q (try: status, remove-node, join-token)", args[0])
+	return fmt.Errorf("anode admin: unknown command %q (try: status, remove-node, join-token, kms)", args[0])
 }
 
 // adminJoinToken asks for a join token: a new node started with

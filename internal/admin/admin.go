@@ -62,6 +62,8 @@ type Config struct {
 	Routes map[string]http.Handler
 	// MetricsToken, when set, is the bearer token /metrics requires.
 	MetricsToken string
+	// DisableMetrics leaves /metrics out (metrics.enabled = false).
+	DisableMetrics bool
 }
 
 // Authenticator verifies a request's signature and returns the access key.
@@ -161,7 +163,9 @@ func NewHandler(cfg Config) http.Handler {
 	if cfg.MetricsToken != "" {
 		metricsHandler = bearer(cfg.MetricsToken, metricsHandler)
 	}
-	mux.Handle("GET /metrics", metricsHandler)
+	if !cfg.DisableMetrics {
+		mux.Handle("GET /metrics", metricsHandler)
+	}
 	signed("GET /cluster/status", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()

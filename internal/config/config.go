@@ -25,6 +25,7 @@ type Config struct {
 	Admin   AdminConfig   `toml:"admin"`
 	Metrics MetricsConfig `toml:"metrics"`
 	Logging LoggingConfig `toml:"logging"`
+	KMS     KMSConfig     `toml:"kms"`
 
 	// RootUser and RootPassword are the root credentials. They come only
 	// from ANODE_ROOT_USER and ANODE_ROOT_PASSWORD, never from the file,
@@ -34,6 +35,16 @@ type Config struct {
 	// DefaultCredentials reports that the root credentials are the
 	// well-known minioadmin/minioadmin; the server should log a warning.
 	DefaultCredentials bool `toml:"-"`
+	// KMSMasterKey is ANODE_KMS_MASTER_KEY (base64), never from the file,
+	// for the same reason as the root credentials.
+	KMSMasterKey string `toml:"-"`
+}
+
+// KMSConfig configures the built-in KMS (docs/encryption.md).
+type KMSConfig struct {
+	// MasterKeyFile holds the master key (base64 of 32 bytes), outside
+	// the data directory, mode 0600. Empty: ANODE_KMS_MASTER_KEY, or none.
+	MasterKeyFile string `toml:"master_key_file"`
 }
 
 // NodeConfig identifies this node and says where it listens.
@@ -174,6 +185,9 @@ type S3Config struct {
 	// the files are read again when they change.
 	TLSCertFile string `toml:"tls_cert_file"`
 	TLSKeyFile  string `toml:"tls_key_file"`
+	// AllowSSECOverHTTP accepts SSE-C keys on plain HTTP requests (AWS
+	// refuses them); only for tests or a TLS-terminating proxy.
+	AllowSSECOverHTTP bool `toml:"allow_ssec_over_http"`
 }
 
 // AdminConfig configures the admin port.

@@ -32,6 +32,10 @@ const (
 	OpCloseBucket  Op = 16
 	OpOpenBucket   Op = 17
 	OpFence        Op = 18
+	// The built-in KMS's keys (encryption.go). Numbered apart from the
+	// others so that concurrent additions do not collide.
+	OpPutKMSKey     Op = 40
+	OpRewrapDataKey Op = 41 // placement groups (rewrap.go)
 )
 
 func (o Op) String() string {
@@ -72,6 +76,10 @@ func (o Op) String() string {
 		return "OpenBucket"
 	case OpFence:
 		return "Fence"
+	case OpPutKMSKey:
+		return "PutKMSKey"
+	case OpRewrapDataKey:
+		return "RewrapDataKey"
 	}
 	return fmt.Sprintf("Op(%d)", uint8(o))
 }
@@ -130,6 +138,11 @@ type Command struct {
 	// SetMembers: the initial members; AddNode: the new node's address
 	// (Members[0].Addr); RemoveNode: the node's ID (Members[0].ID).
 	Members []cluster.Node `json:"members,omitempty"`
+
+	// PutKMSKey: the key record to write.
+	KMSKey *KMSKey `json:"kmskey,omitempty"`
+	// RewrapDataKey: the version and its newly wrapped data key.
+	Rewrap *Rewrap `json:"rewrap,omitempty"`
 }
 
 // encodingV1 is the first byte of every encoded command: the encoding

@@ -25,6 +25,7 @@ import (
 	"github.com/anode/anode/internal/chunk"
 	"github.com/anode/anode/internal/cluster"
 	"github.com/anode/anode/internal/config"
+	"github.com/anode/anode/internal/kms"
 	"github.com/anode/anode/internal/meta"
 	"github.com/anode/anode/internal/metrics"
 	"github.com/anode/anode/internal/object"
@@ -42,6 +43,7 @@ type Server struct {
 	host    *cluster.Host
 	meta    *meta.Store
 	objects *object.Service
+	kms     *kms.Service
 
 	members     *cluster.Membership
 	bootMembers []cluster.Node // the initial members, when this node bootstrapped the cluster
@@ -67,6 +69,10 @@ type Server struct {
 // New opens the node's storage and starts its raft groups. Call Serve to
 // start answering requests and Shutdown to stop.
 func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
+	master, err := kms.LoadMasterKey(cfg.KMSMasterKey, cfg.KMS.MasterKeyFile, cfg.Storage.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	if err := CheckClusterConfig(cfg); err != nil {
 		return nil, err
 	}
@@ -208,12 +214,21 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s.meta = meta.NewStore(s.host, db, cfg.Cluster.PlacementGroups)
 	mux := http.NewServeMux()
 	mux.Handle("/raft", s.host.Handler(cluster.MaxRaftBody))
-	mux.Handle("/chunks/", replica.Handler(s.chunks, int64(cfg.Storage.ChunkSize)))
+	// The largest chunk is an encrypted full one: its GCM tags come on top.
+	mux.Handle("/chunks/", replica.Handler(s.chunks, meta.EncryptedSize(int64(cfg.Storage.ChunkSize))))
 	mux.HandleFunc("/join", s.joinHandler)
 	mux.HandleFunc("GET /identity", s.identityHandler)
 	s.peerMux.Store(mux)
 	s.host.Start()
+	// The master key was checked at the start of New: this cannot fail.
+	if s.kms, err = kms.New(s.meta, master); err != nil {
+		panic(err)
+	}
+	if master == nil {
+		log.Info("no KMS master key (ANODE_KMS_MASTER_KEY or kms.master_key_file): server-side encryption requests will be refused")
+	}
 	s.objects = object.New(object.Config{
+		KMS:  s.kms,
 		Meta: s.meta, Chunks: s.replicas, ChunkSize: int(cfg.Storage.ChunkSize),
 		InlineThreshold: int64(cfg.Storage.InlineThreshold), GCGrace: cfg.Storage.GCGrace(),
 		MaxObjectSize: int64(cfg.S3.MaxBodySize), MinPartSize: int64(cfg.S3.MinPartSize), Logger: log,
@@ -314,6 +329,7 @@ func (s *Server) Serve() error {
 		Objects: s.objects, Auth: verifier,
 		Region: s.cfg.S3.Region, Domains: s.cfg.S3.Domains, VirtualHost: s.cfg.S3.VirtualHostStyle,
 		MaxBodySize: int64(s.cfg.S3.MaxBodySize), Logger: s.log, Audit: audit,
+		AllowSSECOverHTTP: s.cfg.S3.AllowSSECOverHTTP,
 	})
 	s.s3Srv = s3api.NewServer(s.cfg.Node.S3Addr, h, s.cfg.S3.RequestTimeout())
 	metricsToken := ""
@@ -336,7 +352,9 @@ func (s *Server) Serve() error {
 				}
 				return nil
 			},
-			MetricsToken: metricsToken,
+			MetricsToken:   metricsToken,
+			DisableMetrics: !s.cfg.Metrics.Enabled,
+			Routes:         admin.KMSRoutes(s.kms, s.objects.RewrapKey),
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
