@@ -152,6 +152,7 @@ func TestFaults(t *testing.T) {
 	ok := reportAll(t, "the minority side acknowledged a write", minorityAcks(ops, faults))
 	ok = reportAll(t, "an error where only success or unavailability is right", clientErrors(ops)) && ok
 	ok = reportAll(t, "acknowledged write lost", lostWrites(ops, final)) && ok
+	ok = reportAll(t, "too little progress on the majority side", stalls(ops, faults)) && ok
 	// Plain stale reads are violations whatever porcupine concludes (it
 	// may run out of time on a broken history: they still fail the test).
 	ok = reportAll(t, "stale read", staleReads(ops)) && ok
@@ -499,6 +500,41 @@ func minorityAcks(ops []Op, faults []fault) []Op {
 		}
 	}
 	return bad
+}
+
+// minProgress is how many writes the nodes outside a fault must
+// acknowledge while it lasts (kills and pauses last 3 s, partitions 6 s;
+// a healthy run acknowledges 100 to 600 in that time on two cores).
+const minProgress = 10
+
+// stalls checks that the cluster stays available during every fault: a
+// single fault in a three-node cluster leaves a quorum, so the clients of
+// the other nodes must see at least minProgress writes acknowledged that
+// were called after the fault began and answered before it ended, and,
+// across the run, at least one big (chunked) write acknowledged during a
+// fault.
+func stalls(ops []Op, faults []fault) []string {
+	var problems []string
+	bigDuringFaults := 0
+	for _, f := range faults {
+		n := 0
+		for _, o := range ops {
+			if o.Put && o.Outcome == OK && o.Node != f.node && o.Call >= f.start && o.Return <= f.end {
+				n++
+				if o.Big {
+					bigDuringFaults++
+				}
+			}
+		}
+		if n < minProgress {
+			problems = append(problems, fmt.Sprintf("%s of node %d [%.1fs, %.1fs]: %d writes acknowledged by the other nodes, want at least %d",
+				f.kind, f.node+1, float64(f.start)/1e9, float64(f.end)/1e9, n, minProgress))
+		}
+	}
+	if len(faults) > 0 && bigDuringFaults == 0 {
+		problems = append(problems, "no big (chunked) write was acknowledged during any fault")
+	}
+	return problems
 }
 
 // clientErrors returns the operations that failed with a 4xx status or

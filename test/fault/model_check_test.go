@@ -1,6 +1,7 @@
 package fault
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -255,6 +256,26 @@ func TestMinorityAcks(t *testing.T) {
 	got := minorityAcks([]Op{acked, late, other, paused}, faults)
 	if len(got) != 1 || got[0].Value != "a" {
 		t.Fatalf("minority acknowledgements %v, want just put(k, a)", got)
+	}
+}
+
+// TestStalls: the progress check counts acknowledged writes of the other
+// nodes within each fault, and needs a big one somewhere.
+func TestStalls(t *testing.T) {
+	faults := []fault{{kind: "kill", node: 0, start: 100, end: 200}}
+	var ops []Op
+	for i := range minProgress {
+		o := put(1, "k", fmt.Sprint(i), 110+int64(i), 120+int64(i))
+		o.Node = 1
+		ops = append(ops, o)
+	}
+	ops[0].Big = true
+	if got := stalls(ops, faults); len(got) != 0 {
+		t.Fatalf("enough progress reported as %q", got)
+	}
+	ops[0].Node = 0 // through the killed node: does not count
+	if got := stalls(ops, faults); len(got) != 2 {
+		t.Fatalf("a stall and no big write: got %q", got)
 	}
 }
 
