@@ -26,12 +26,19 @@ const (
 	OpSetMembers     Op = 11
 	OpAddNode        Op = 12
 	OpRemoveNode     Op = 13
+	// OpIAM changes a user, access key, group or policy (iam.go). Its
+	// number stands apart so that new object commands need not skip it.
+	OpIAM Op = 64
 	// Bucket deletion and deadlines (fence.go).
 	OpLockBucket   Op = 14
 	OpUnlockBucket Op = 15
 	OpCloseBucket  Op = 16
 	OpOpenBucket   Op = 17
 	OpFence        Op = 18
+	// The built-in KMS's keys (encryption.go). Numbered apart from the
+	// others so that concurrent additions do not collide.
+	OpPutKMSKey     Op = 40
+	OpRewrapDataKey Op = 41 // placement groups (rewrap.go)
 )
 
 func (o Op) String() string {
@@ -62,6 +69,8 @@ func (o Op) String() string {
 		return "AddNode"
 	case OpRemoveNode:
 		return "RemoveNode"
+	case OpIAM:
+		return "IAM"
 	case OpLockBucket:
 		return "LockBucket"
 	case OpUnlockBucket:
@@ -72,6 +81,10 @@ func (o Op) String() string {
 		return "OpenBucket"
 	case OpFence:
 		return "Fence"
+	case OpPutKMSKey:
+		return "PutKMSKey"
+	case OpRewrapDataKey:
+		return "RewrapDataKey"
 	}
 	return fmt.Sprintf("Op(%d)", uint8(o))
 }
@@ -130,6 +143,13 @@ type Command struct {
 	// SetMembers: the initial members; AddNode: the new node's address
 	// (Members[0].Addr); RemoveNode: the node's ID (Members[0].ID).
 	Members []cluster.Node `json:"members,omitempty"`
+
+	// IAM: the identity change (iam.go).
+	IAM *IAMCommand `json:"iam,omitempty"`
+	// PutKMSKey: the key record to write.
+	KMSKey *KMSKey `json:"kmskey,omitempty"`
+	// RewrapDataKey: the version and its newly wrapped data key.
+	Rewrap *Rewrap `json:"rewrap,omitempty"`
 }
 
 // encodingV1 is the first byte of every encoded command: the encoding

@@ -78,6 +78,8 @@ func (sm *StateMachine) apply(b *pebble.Batch, index uint64, cmd *Command) (*Res
 		return sm.putTags(b, cmd)
 	case OpSetMembers, OpAddNode, OpRemoveNode:
 		return sm.changeMembers(b, cmd)
+	case OpIAM:
+		return sm.applyIAM(b, cmd)
 	case OpLockBucket:
 		return sm.lockBucket(b, cmd)
 	case OpUnlockBucket:
@@ -88,6 +90,10 @@ func (sm *StateMachine) apply(b *pebble.Batch, index uint64, cmd *Command) (*Res
 		return sm.openBucket(b, cmd)
 	case OpFence:
 		return &Result{}, nil // admit advanced the clock: that is all it does
+	case OpPutKMSKey:
+		return sm.putKMSKey(b, cmd)
+	case OpRewrapDataKey:
+		return sm.rewrapDataKey(b, cmd)
 	}
 	return nil, fmt.Errorf("unknown op %d", cmd.Op)
 }
@@ -170,6 +176,10 @@ func (sm *StateMachine) putObject(b *pebble.Batch, index uint64, cmd *Command) (
 		return &Result{Err: s3err.PreconditionFailed}, nil
 	}
 	if cmd.IfMatch != "" {
+		if !live && cmd.IfMatch == "*" {
+			// "*" asks only that the key exist (RFC 9110 section 13.1.1).
+			return &Result{Err: s3err.PreconditionFailed}, nil
+		}
 		if !live {
 			return &Result{Err: s3err.NoSuchKey}, nil
 		}

@@ -33,6 +33,8 @@ type ObjectInfo struct {
 	// PartStart and PartEnd are the inclusive offsets of the part a
 	// HeadObject with a part number asked for.
 	PartStart, PartEnd int64
+	// Encryption is set for an encrypted object (sse.go).
+	Encryption *EncryptionInfo
 }
 
 // Conditions are the HTTP preconditions of GET, HEAD and copy sources.
@@ -79,6 +81,8 @@ type PutInput struct {
 	// current object; IfMatch writes only if the current ETag matches.
 	IfMatch     string
 	IfNoneMatch string
+	// SSE is the encryption asked for; nil means the bucket's default.
+	SSE *SSE
 }
 
 // GetInput names an object (or version) to read, with optional range and
@@ -90,6 +94,11 @@ type GetInput struct {
 	Range      *Range
 	PartNumber int
 	Conditions Conditions
+	// CustomerKey is the SSE-C key the request carried, if any.
+	CustomerKey []byte
+	// NoKeyCheck skips the SSE-C key check of HeadObject, for operations
+	// that read neither data nor encryption details (the ACL answers).
+	NoKeyCheck bool
 }
 
 // GetOutput is an object being read. The caller must close Body.
@@ -122,6 +131,10 @@ type CopyInput struct {
 	ReplaceTags   bool
 	Tags          map[string]string
 	ChecksumAlgo  string
+	// SSE is the destination's encryption (nil: the bucket's default);
+	// SrcCustomerKey the SSE-C key of the source, if any.
+	SSE            *SSE
+	SrcCustomerKey []byte
 }
 
 // ListInput is a ListObjects (v1 or v2) request. Marker is exclusive: the
@@ -149,5 +162,6 @@ type BucketInfo struct {
 	Name       string
 	Created    time.Time
 	Versioning string // "", "Enabled" or "Suspended"
+	Owner      string // the IAM user that created it, "" for the root user
 	Region     string // location constraint; "" for us-east-1
 }

@@ -155,7 +155,7 @@ func (a *api) createMultipartUpload(rq *request) error {
 		return err
 	}
 	in := object.CreateUploadInput{Bucket: rq.bucket, Key: rq.key, Meta: meta, Tags: tags,
-		ChecksumType: h.Get("x-amz-checksum-type")}
+		ChecksumType: h.Get("x-amz-checksum-type"), SSE: rq.sse.write}
 	if s := h.Get("x-amz-checksum-algorithm"); s != "" {
 		algo, ok := checksumAlgorithm(s)
 		if !ok {
@@ -169,6 +169,7 @@ func (a *api) createMultipartUpload(rq *request) error {
 	}
 	setIf(rq.w.Header(), "x-amz-checksum-algorithm", u.ChecksumAlgorithm)
 	setIf(rq.w.Header(), "x-amz-checksum-type", u.ChecksumType)
+	setSSEHeaders(rq.w.Header(), u.Encryption, rq.sse.customerMD5)
 	writeXML(rq.w, http.StatusOK, initiateMultipartUploadResult{NS: s3NS, Bucket: rq.bucket, Key: rq.key, UploadID: u.UploadID})
 	return nil
 }
@@ -177,7 +178,8 @@ func (a *api) createMultipartUpload(rq *request) error {
 func partNumber(q url.Values) (int, error) {
 	n, err := strconv.Atoi(q.Get("partNumber"))
 	if err != nil || n < 1 || n > 10000 {
-		return 0, s3err.InvalidArgument.WithMessage("Part number must be an integer between 1 and 10000, inclusive")
+		return 0, s3err.InvalidArgument.WithMessage("Part number must be an integer between 1 and 10000, inclusive").
+			WithField("ArgumentName", "partNumber").WithField("ArgumentValue", q.Get("partNumber"))
 	}
 	return n, nil
 }
@@ -196,12 +198,14 @@ func (a *api) uploadPart(rq *request) error {
 	p, err := a.objects.UploadPart(rq.ctx(), object.UploadPartInput{
 		Bucket: rq.bucket, Key: rq.key, UploadID: q.Get("uploadId"), PartNumber: n,
 		Body: body.r, Size: body.size, ContentMD5: body.md5, Checksum: body.checksum,
+		CustomerKey: rq.sse.customerKey,
 	})
 	if err != nil {
 		return err
 	}
 	wh := rq.w.Header()
 	wh.Set("ETag", p.ETag)
+	setSSEHeaders(wh, p.Encryption, rq.sse.customerMD5)
 	for algo, v := range p.Checksums {
 		wh.Set("x-amz-checksum-"+strings.ToLower(algo), v)
 	}
@@ -253,12 +257,13 @@ func (a *api) uploadPartCopy(rq *request) error {
 		SrcBucket: src.bucket, SrcKey: src.key, SrcVersionID: src.versionID,
 		SrcConditions: conditions(h, "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match",
 			"x-amz-copy-source-if-modified-since", "x-amz-copy-source-if-unmodified-since"),
-		Range: rng,
+		Range: rng, CustomerKey: rq.sse.customerKey, SrcCustomerKey: rq.sse.srcKey,
 	})
 	if err != nil {
 		return err
 	}
 	setIf(rq.w.Header(), "x-amz-copy-source-version-id", srcInfo.VersionID)
+	setSSEHeaders(rq.w.Header(), p.Encryption, rq.sse.customerMD5)
 	writeXML(rq.w, http.StatusOK, copyPartResult{
 		NS: s3NS, LastModified: xmlTime(p.LastModified), ETag: p.ETag, checksumFields: checksumsXML(p.Checksums),
 	})
@@ -277,6 +282,7 @@ func (a *api) completeMultipartUpload(rq *request) error {
 		Bucket: rq.bucket, Key: rq.key, UploadID: rq.query("uploadId"),
 		IfMatch: h.Get("If-Match"), IfNoneMatch: h.Get("If-None-Match"),
 		ChecksumType: h.Get("x-amz-checksum-type"), ObjectSize: -1,
+		CustomerKey: rq.sse.customerKey,
 	}
 	if s := h.Get("x-amz-mp-object-size"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -298,6 +304,7 @@ func (a *api) completeMultipartUpload(rq *request) error {
 		return err
 	}
 	setIf(rq.w.Header(), "x-amz-version-id", info.VersionID)
+	setSSEHeaders(rq.w.Header(), info.Encryption, rq.sse.customerMD5)
 	res := completeMultipartUploadResult{
 		NS: s3NS, Location: "/" + rq.bucket + "/" + rq.key, Bucket: rq.bucket, Key: rq.key, ETag: info.ETag,
 		checksumFields: checksumsXML(info.Checksums), ChecksumType: info.ChecksumType,
@@ -348,7 +355,7 @@ func (a *api) listParts(rq *request) error {
 	if err != nil {
 		return err
 	}
-	o := ownerOf(rq.auth.AccessKey)
+	o := rq.requester()
 	out := listPartsResult{
 		NS: s3NS, Bucket: rq.bucket, Key: rq.key, UploadID: res.Upload.UploadID,
 		PartNumberMarker: marker, MaxParts: max, IsTruncated: res.IsTruncated,
@@ -394,7 +401,7 @@ func (a *api) listMultipartUploads(rq *request) error {
 	if err != nil {
 		return err
 	}
-	o := ownerOf(rq.auth.AccessKey)
+	o := rq.requester()
 	out := listMultipartUploadsResult{
 		NS: s3NS, Bucket: rq.bucket,
 		KeyMarker: encodeName(in.KeyMarker, urlEncode), UploadIDMarker: in.UploadIDMarker,

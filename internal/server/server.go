@@ -21,10 +21,13 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/anode/anode/internal/admin"
+	"github.com/anode/anode/internal/audit"
 	"github.com/anode/anode/internal/auth"
 	"github.com/anode/anode/internal/chunk"
 	"github.com/anode/anode/internal/cluster"
 	"github.com/anode/anode/internal/config"
+	"github.com/anode/anode/internal/iam"
+	"github.com/anode/anode/internal/kms"
 	"github.com/anode/anode/internal/meta"
 	"github.com/anode/anode/internal/metrics"
 	"github.com/anode/anode/internal/object"
@@ -42,6 +45,7 @@ type Server struct {
 	host    *cluster.Host
 	meta    *meta.Store
 	objects *object.Service
+	kms     *kms.Service
 
 	members     *cluster.Membership
 	bootMembers []cluster.Node // the initial members, when this node bootstrapped the cluster
@@ -58,6 +62,8 @@ type Server struct {
 	s3Srv, adminSrv, clusterSrv *http.Server
 	s3Ln, adminLn, clusterLn    net.Listener
 
+	audit *audit.Logger
+
 	scrubber *replica.Scrubber
 
 	stopGC chan struct{}
@@ -67,6 +73,10 @@ type Server struct {
 // New opens the node's storage and starts its raft groups. Call Serve to
 // start answering requests and Shutdown to stop.
 func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
+	master, err := kms.LoadMasterKey(cfg.KMSMasterKey, cfg.KMS.MasterKeyFile, cfg.Storage.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	if err := CheckClusterConfig(cfg); err != nil {
 		return nil, err
 	}
@@ -208,12 +218,21 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s.meta = meta.NewStore(s.host, db, cfg.Cluster.PlacementGroups)
 	mux := http.NewServeMux()
 	mux.Handle("/raft", s.host.Handler(cluster.MaxRaftBody))
-	mux.Handle("/chunks/", replica.Handler(s.chunks, int64(cfg.Storage.ChunkSize)))
+	// The largest chunk is an encrypted full one: its GCM tags come on top.
+	mux.Handle("/chunks/", replica.Handler(s.chunks, meta.EncryptedSize(int64(cfg.Storage.ChunkSize))))
 	mux.HandleFunc("/join", s.joinHandler)
 	mux.HandleFunc("GET /identity", s.identityHandler)
 	s.peerMux.Store(mux)
 	s.host.Start()
+	// The master key was checked at the start of New: this cannot fail.
+	if s.kms, err = kms.New(s.meta, master); err != nil {
+		panic(err)
+	}
+	if master == nil {
+		log.Info("no KMS master key (ANODE_KMS_MASTER_KEY or kms.master_key_file): server-side encryption requests will be refused")
+	}
 	s.objects = object.New(object.Config{
+		KMS:  s.kms,
 		Meta: s.meta, Chunks: s.replicas, ChunkSize: int(cfg.Storage.ChunkSize),
 		InlineThreshold: int64(cfg.Storage.InlineThreshold), GCGrace: cfg.Storage.GCGrace(),
 		MaxObjectSize: int64(cfg.S3.MaxBodySize), MinPartSize: int64(cfg.S3.MinPartSize), Logger: log,
@@ -307,13 +326,34 @@ func (s *Server) Serve() error {
 		s.adminLn.Close()
 		return err
 	}
-	creds := auth.StaticCredentials{s.cfg.RootUser: s.cfg.RootPassword}
-	verifier := &auth.Verifier{Creds: creds, Region: s.cfg.S3.Region}
-	audit := s.log.With("log", "audit")
+	auditLog, err := audit.New(audit.Config{
+		File: s.cfg.Audit.File, MaxSizeMB: int((s.cfg.Audit.MaxSize + config.MiB - 1) / config.MiB),
+		MaxBackups: s.cfg.Audit.MaxBackups, Fallback: s.log.With("log", "audit"),
+		WebhookURL: s.cfg.Audit.WebhookURL, BatchSize: s.cfg.Audit.WebhookBatch, BufferSize: s.cfg.Audit.WebhookBuffer,
+		Logger: s.log,
+	})
+	if err != nil {
+		s.s3Ln.Close()
+		s.adminLn.Close()
+		return err
+	}
+	s.audit = auditLog
+	identities, err := iam.NewStore(s.meta, s.cfg.RootUser, s.cfg.RootPassword)
+	if err == nil && s.cfg.RootPreviousUser != "" {
+		err = identities.SetPreviousRoot(s.cfg.RootPreviousUser, s.cfg.RootPreviousPassword)
+	}
+	if err != nil {
+		s.s3Ln.Close()
+		s.adminLn.Close()
+		return err
+	}
+	// The admin API accepts the root credentials only; S3 also IAM keys.
+	rootOnly := &auth.Verifier{Creds: auth.StaticCredentials{s.cfg.RootUser: s.cfg.RootPassword}, Region: s.cfg.S3.Region}
 	h := s3api.NewHandler(s3api.Config{
-		Objects: s.objects, Auth: verifier,
+		Objects: s.objects, Auth: &auth.Verifier{Creds: identities, Region: s.cfg.S3.Region}, IAM: identities,
 		Region: s.cfg.S3.Region, Domains: s.cfg.S3.Domains, VirtualHost: s.cfg.S3.VirtualHostStyle,
-		MaxBodySize: int64(s.cfg.S3.MaxBodySize), Logger: s.log, Audit: audit,
+		MaxBodySize: int64(s.cfg.S3.MaxBodySize), Logger: s.log, Audit: auditLog,
+		AllowSSECOverHTTP: s.cfg.S3.AllowSSECOverHTTP,
 	})
 	s.s3Srv = s3api.NewServer(s.cfg.Node.S3Addr, h, s.cfg.S3.RequestTimeout())
 	metricsToken := ""
@@ -329,14 +369,17 @@ func (s *Server) Serve() error {
 			RemoveNode: s.removeNodeHandler,
 			JoinToken:  s.joinTokenHandler,
 			Pprof:      s.cfg.Metrics.EnablePprof,
-			Auth:       verifier,
+			Auth:       rootOnly,
 			Authorize: func(_ *http.Request, accessKey string) error {
 				if accessKey != s.cfg.RootUser {
 					return fmt.Errorf("access key %q may not use the admin API: it is for the root user", accessKey)
 				}
 				return nil
 			},
-			MetricsToken: metricsToken,
+			MetricsToken:   metricsToken,
+			DisableMetrics: !s.cfg.Metrics.Enabled,
+			Routes:         admin.MergeRoutes(admin.IAMRoutes(identities), admin.KMSRoutes(s.kms, s.objects.RewrapKey)),
+			Audit:          auditLog,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
@@ -526,7 +569,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.host.Stop()
 	s.transport.Close()
-	errs = append(errs, s.chunks.Close(), s.db.Close())
+	errs = append(errs, s.audit.Close(), s.chunks.Close(), s.db.Close())
 	return errors.Join(errs...)
 }
 
