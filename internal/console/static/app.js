@@ -59,6 +59,8 @@ function show(view) {
 
 function loggedOut() {
   state.csrf = "";
+  state.accessKey = "";
+  $("login-form").reset();
   show("login-view");
 }
 
@@ -175,17 +177,19 @@ function upload(ev) {
   const status = $("upload-status");
   bar.hidden = false;
   bar.value = 0;
+  bar.dataset.events = "0";
   status.textContent = "uploading " + file.name;
   const xhr = new XMLHttpRequest();
   xhr.open("PUT", "api/" + bucketPath(state.bucket) + "/object?key=" + encodeURIComponent(key));
   xhr.setRequestHeader("X-Anode-Csrf", state.csrf);
   xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
   xhr.upload.addEventListener("progress", (e) => {
-    if (e.lengthComputable) bar.value = Math.floor((e.loaded / e.total) * 100);
+    if (!e.lengthComputable) return;
+    bar.value = Math.floor((e.loaded / e.total) * 100);
+    bar.dataset.events = String(parseInt(bar.dataset.events, 10) + 1);
   });
   xhr.addEventListener("load", () => {
     if (xhr.status >= 200 && xhr.status < 300) {
-      bar.value = 100;
       status.textContent = "uploaded " + file.name;
       showBucket().catch((e) => showError(e.message));
     } else {
