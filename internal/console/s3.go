@@ -98,8 +98,15 @@ func (res *s3Result) err() *apiError {
 	}
 	var e s3Error
 	xml.Unmarshal(res.body, &e)
-	if e.Code == "" {
-		e.Code = http.StatusText(res.status)
+	if e.Code == "" { // a HEAD answer has no body
+		switch res.status {
+		case http.StatusForbidden:
+			e.Code = "AccessDenied"
+		case http.StatusNotFound:
+			e.Code = "NotFound"
+		default:
+			e.Code = http.StatusText(res.status)
+		}
 	}
 	if e.Message == "" {
 		e.Message = e.Code
