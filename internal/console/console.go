@@ -39,6 +39,9 @@ type Config struct {
 	RootAccessKey string
 	// S3 is the S3 API handler the console's object actions go through.
 	S3 http.Handler
+	// Admin is the admin API handler the users and cluster pages go
+	// through (it admits the root user only).
+	Admin http.Handler
 	// S3Host is the Host header of those in-process requests (the S3
 	// listener's address).
 	S3Host string
@@ -119,6 +122,10 @@ func New(cfg Config) *Console {
 	mux.HandleFunc("GET /console/api/buckets/{bucket}/object", c.withSession(c.download))
 	mux.HandleFunc("DELETE /console/api/buckets/{bucket}/object", c.withSession(c.deleteObject))
 	mux.HandleFunc("POST /console/api/buckets/{bucket}/share", c.withSession(c.share))
+	mux.HandleFunc("GET /console/api/cluster", c.withSession(c.adminCall("GET", "/cluster/status")))
+	mux.HandleFunc("GET /console/api/users", c.withSession(c.adminCall("GET", "/admin/users")))
+	mux.HandleFunc("POST /console/api/users", c.withSession(c.adminCall("POST", "/admin/users")))
+	mux.HandleFunc("POST /console/api/users/{name}/keys", c.withSession(c.adminCall("POST", "/admin/users/{name}/keys")))
 	mux.HandleFunc("/console/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{status: http.StatusNotFound, Code: "NotFound", Message: "no such console API call"})
 	})

@@ -3,6 +3,8 @@ package console
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -179,4 +181,57 @@ func (c *Console) presign(ctx context.Context, sess *session, s3URL, bucket, key
 		return "", fmt.Errorf("console: presign: %w", err)
 	}
 	return signed, nil
+}
+
+// adminCall returns a handler that forwards the console request (its
+// JSON body, at most maxJSONBody) to the admin API as the request
+// method path (with {name} taken from the console path), signed with the
+// session's key: the admin API's own authorization (root only) decides.
+func (c *Console) adminCall(method, pattern string) func(http.ResponseWriter, *http.Request, *session) {
+	return func(w http.ResponseWriter, r *http.Request, sess *session) {
+		if c.cfg.Admin == nil {
+			writeError(w, &apiError{status: http.StatusNotImplemented, Code: "NotImplemented", Message: "no admin API here"})
+			return
+		}
+		var body []byte
+		if method != http.MethodGet {
+			var err error
+			body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
+			if err != nil {
+				writeError(w, &apiError{status: http.StatusBadRequest, Code: "InvalidInput", Message: "body: " + err.Error()})
+				return
+			}
+		}
+		p := strings.ReplaceAll(pattern, "{name}", url.PathEscape(r.PathValue("name")))
+		req, err := http.NewRequestWithContext(r.Context(), method, "http://"+r.Host+p, bytes.NewReader(body))
+		if err != nil {
+			internalError(w, err)
+			return
+		}
+		req.RemoteAddr, req.TLS = r.RemoteAddr, r.TLS
+		sum := sha256.Sum256(body)
+		hash := hex.EncodeToString(sum[:])
+		req.Header.Set("X-Amz-Content-Sha256", hash)
+		req.Header.Set("User-Agent", "anode-console")
+		if len(body) > 0 {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		creds := aws.Credentials{AccessKeyID: sess.accessKey, SecretAccessKey: sess.secret}
+		if err := v4.NewSigner().SignHTTP(r.Context(), creds, req, hash, "s3", c.region(), c.cfg.now()); err != nil {
+			internalError(w, err)
+			return
+		}
+		rec := &boundedRecorder{header: http.Header{}, max: maxS3Answer}
+		c.cfg.Admin.ServeHTTP(rec, req)
+		if rec.overflow {
+			internalError(w, fmt.Errorf("console: admin answer larger than %d bytes", rec.max))
+			return
+		}
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(rec.status)
+		w.Write(rec.buf.Bytes())
+	}
 }

@@ -11,8 +11,11 @@ import (
 
 // withConsole serves the web console under /console/ on the admin port
 // and everything else with the admin API. The console does its own
-// (session cookie) authentication; see docs/console.md.
-func withConsole(c http.Handler, adminAPI http.Handler) http.Handler {
+// (session cookie) authentication; see docs/console.md. Its object
+// actions are S3 requests to s3 signed with the logged-in user's key, its
+// users and cluster pages admin requests to adminAPI signed the same way.
+func (s *Server) withConsole(identities *iam.Store, s3, adminAPI http.Handler) http.Handler {
+	c := s.consoleHandler(identities, s3, adminAPI)
 	mux := http.NewServeMux()
 	mux.Handle("/console", c)
 	mux.Handle("/console/", c)
@@ -20,13 +23,12 @@ func withConsole(c http.Handler, adminAPI http.Handler) http.Handler {
 	return mux
 }
 
-// consoleHandler builds the console over the S3 handler s3: its object
-// actions are S3 requests signed with the logged-in user's key.
-func (s *Server) consoleHandler(identities *iam.Store, s3 http.Handler) http.Handler {
+func (s *Server) consoleHandler(identities *iam.Store, s3, adminAPI http.Handler) http.Handler {
 	return console.New(console.Config{
 		LookupSecret:  identities.LookupSecret,
 		RootAccessKey: identities.RootAccessKey(),
 		S3:            s3,
+		Admin:         adminAPI,
 		S3Host:        s.s3Ln.Addr().String(),
 		S3URL:         s.consoleS3URL,
 		Region:        s.cfg.S3.Region,

@@ -361,7 +361,7 @@ func (s *Server) Serve() error {
 		metricsToken = s.cfg.Metrics.BearerToken
 	}
 	s.adminSrv = &http.Server{
-		Handler: withConsole(s.consoleHandler(identities, h), admin.NewHandler(admin.Config{
+		Handler: s.withConsole(identities, h, admin.NewHandler(admin.Config{
 			Ready: s.ready, Status: s.host.Status, NodeID: s.cfg.Node.ID, Name: s.cfg.Node.Name,
 			Nodes:      s.members.Nodes,
 			Reconcile:  func() *cluster.ReconcileStats { return s.reconcile.Load() },

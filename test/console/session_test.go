@@ -184,3 +184,49 @@ func TestObjectsAPI(t *testing.T) {
 }
 
 func urlq(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, " ", "%20"), "/", "%2F") }
+
+// TestAdminPagesAPI: the users and cluster pages' calls go to the admin
+// API signed with the session's key, so root may use them and a user may
+// not; a key created there logs in.
+func TestAdminPagesAPI(t *testing.T) {
+	srv := testutil.Start(t, testutil.Options{})
+	root := newClient(t, srv.AdminURL)
+	if st := root.login(testutil.AccessKey, testutil.SecretKey); st != 200 {
+		t.Fatal(st)
+	}
+	status, body := root.do("GET", "api/cluster", nil)
+	want(t, "cluster", status, body, 200)
+	var cl struct {
+		Nodes  []struct{ ID uint64 }
+		Groups []struct{ Leader uint64 }
+	}
+	if err := json.Unmarshal(body, &cl); err != nil || len(cl.Nodes) != 1 || len(cl.Groups) == 0 {
+		t.Fatalf("cluster status %s: %v", body, err)
+	}
+	status, body = root.do("POST", "api/users", map[string]any{"name": "alice", "policies": []string{"readonly"}})
+	want(t, "create user", status, body, 201)
+	status, body = root.do("POST", "api/users/alice/keys", map[string]any{})
+	want(t, "create key", status, body, 201)
+	var k struct {
+		AccessKey string `json:"access_key"`
+		SecretKey string `json:"secret_key"`
+	}
+	json.Unmarshal(body, &k)
+	status, body = root.do("GET", "api/users", nil)
+	want(t, "list users", status, body, 200)
+	if !strings.Contains(string(body), `"alice"`) {
+		t.Fatalf("users %s", body)
+	}
+	alice := newClient(t, srv.AdminURL)
+	if st := alice.login(k.AccessKey, k.SecretKey); st != 200 {
+		t.Fatalf("login with the new key: %d", st)
+	}
+	for _, path := range []string{"api/users", "api/cluster"} {
+		status, body = alice.do("GET", path, nil)
+		want(t, "user "+path, status, body, 403)
+	}
+	status, body = alice.do("POST", "api/users", map[string]any{"name": "mallory", "policies": []string{"readwrite"}})
+	want(t, "user creates user", status, body, 403)
+	status, body = root.call("POST", "api/users", []byte(`{"name":"bob"}`), nil)
+	want(t, "create user without CSRF", status, body, 403)
+}
