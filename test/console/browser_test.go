@@ -128,7 +128,8 @@ func httpGet(t *testing.T, req *http.Request) []byte {
 // Chromium: log in as root, create a bucket, upload a 3 MiB file with the
 // progress bar reaching 100%, see it listed, download it through the
 // page's link and fetch its share link (both byte-compared); then log in
-// as a read-only user and see an upload refused.
+// as root make a read-only user and its key on the users page, see the
+// cluster page, log in as that user and see an upload refused.
 func TestConsoleBrowser(t *testing.T) {
 	srv := testutil.Start(t, testutil.Options{})
 	ctx := browser(t)
@@ -187,8 +188,37 @@ func TestConsoleBrowser(t *testing.T) {
 		t.Fatal("share link bytes differ")
 	}
 
-	// A read-only user sees the bucket but its upload is refused.
-	k := newUserKey(t, srv.AdminURL, "viewer", "readonly")
+	// Root makes a read-only user and its key on the users page.
+	var keyID, secret string
+	run(t, ctx, "users page",
+		chromedp.Navigate(srv.AdminURL+"/console/#/users"),
+		chromedp.WaitVisible("#users-view", chromedp.ByID),
+		chromedp.SendKeys("#new-user", "viewer", chromedp.ByID),
+		chromedp.SetValue("#new-user-policy", "readonly", chromedp.ByID),
+		chromedp.Click("#create-user", chromedp.ByID),
+		chromedp.WaitVisible(`tr.user[data-name="viewer"] button.new-key`, chromedp.ByQuery),
+		chromedp.Click(`tr.user[data-name="viewer"] button.new-key`, chromedp.ByQuery),
+		chromedp.WaitVisible("#new-key", chromedp.ByID),
+		chromedp.Text("#new-key-id", &keyID, chromedp.ByID),
+		chromedp.Text("#new-key-secret", &secret, chromedp.ByID),
+	)
+	if len(keyID) != 20 || len(secret) != 40 {
+		t.Fatalf("new key %q / %q", keyID, secret)
+	}
+	screenshot(t, ctx, "users")
+	var groups int
+	run(t, ctx, "cluster page",
+		chromedp.Navigate(srv.AdminURL+"/console/#/cluster"),
+		chromedp.WaitVisible("tr.group", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll("tr.group").length`, &groups),
+	)
+	if groups < 2 { // the system group and the placement groups
+		t.Fatalf("%d groups on the cluster page", groups)
+	}
+	screenshot(t, ctx, "cluster")
+
+	// The read-only user sees the bucket but its upload is refused.
+	k := struct{ AccessKey, SecretKey string }{keyID, secret}
 	run(t, ctx, "logout",
 		chromedp.Click("#logout", chromedp.ByID),
 		chromedp.WaitVisible("#login-view", chromedp.ByID),

@@ -52,7 +52,8 @@ function human(n) {
 }
 
 function show(view) {
-  for (const v of ["login-view", "buckets-view", "bucket-view"]) $(v).hidden = v !== view;
+  for (const v of ["login-view", "buckets-view", "bucket-view", "users-view", "cluster-view"]) $(v).hidden = v !== view;
+  for (const a of document.querySelectorAll(".root-only")) a.hidden = !state.root;
   $("nav").hidden = view === "login-view";
   $("who").textContent = state.accessKey + (state.root ? " (root)" : "");
 }
@@ -76,7 +77,11 @@ async function route() {
   const h = location.hash.replace(/^#/, "");
   const m = h.match(/^\/b\/([^/]*)\/?(.*)$/);
   try {
-    if (m) {
+    if (h === "/users") {
+      await showUsers();
+    } else if (h === "/cluster") {
+      await showCluster();
+    } else if (m) {
       state.bucket = decodeURIComponent(m[1]);
       state.prefix = decodeURIComponent(m[2]);
       await showBucket();
@@ -156,6 +161,54 @@ async function showBucket(append) {
   $("more").hidden = !state.token;
 }
 
+// The users and cluster pages call the admin API, which admits only root.
+async function showUsers() {
+  show("users-view");
+  const users = await api("GET", "users");
+  const rows = $("user-rows");
+  rows.replaceChildren();
+  for (const u of users || []) {
+    const tr = el("tr", undefined, { class: "user" });
+    tr.dataset.name = u.name;
+    tr.append(el("td", u.name), el("td", (u.policies || []).join(", ")), el("td", (u.groups || []).join(", ")));
+    const act = el("td", undefined, { class: "actions" });
+    act.append(button("New access key", "new-key", async () => {
+      try {
+        const k = await api("POST", "users/" + encodeURIComponent(u.name) + "/keys", {});
+        $("new-key-user").textContent = u.name;
+        $("new-key-id").textContent = k.access_key;
+        $("new-key-secret").textContent = k.secret_key;
+        $("new-key").hidden = false;
+      } catch (e) { showError(e.message); }
+    }));
+    tr.append(act);
+    rows.append(tr);
+  }
+}
+
+async function showCluster() {
+  show("cluster-view");
+  const st = await api("GET", "cluster");
+  $("cluster-summary").textContent = "Answered by node " + st.node_id + " (" + st.name + ")" +
+    (st.placement ? "; " + st.placement.settled + " of " + st.placement.groups + " groups at their placement" : "");
+  const nodes = $("node-rows");
+  nodes.replaceChildren();
+  for (const n of st.nodes || []) {
+    const tr = el("tr");
+    tr.append(el("td", String(n.id)), el("td", n.addr));
+    nodes.append(tr);
+  }
+  const groups = $("group-rows");
+  groups.replaceChildren();
+  for (const g of st.groups || []) {
+    const tr = el("tr", undefined, { class: "group" });
+    tr.append(el("td", String(g.id)), el("td", g.leader ? String(g.leader) : "none"), el("td", String(g.term)),
+      el("td", String(g.applied)), el("td", (g.voters || []).join(", ")));
+    groups.append(tr);
+  }
+  $("storage").textContent = JSON.stringify(st.storage || {}, null, 2);
+}
+
 async function share(key) {
   try {
     const seconds = parseInt($("share-expiry").value, 10);
@@ -227,6 +280,16 @@ document.addEventListener("DOMContentLoaded", () => {
     } catch (e) { showError(e.message); }
   });
   $("upload-form").addEventListener("submit", upload);
+  $("create-user-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    showError("");
+    try {
+      await api("POST", "users", { name: $("new-user").value, policies: [$("new-user-policy").value] });
+      $("new-user").value = "";
+      $("new-key").hidden = true;
+      await showUsers();
+    } catch (e) { showError(e.message); }
+  });
   $("more").addEventListener("click", () => showBucket(true).catch((e) => showError(e.message)));
   window.addEventListener("hashchange", () => { if (state.csrf) route(); });
   api("GET", "session").then(loggedIn, () => loggedOut());
