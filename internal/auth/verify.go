@@ -84,9 +84,9 @@ func (v *Verifier) verifyHeader(r *http.Request, authz string, q queryParams) (*
 	if err != nil {
 		return nil, err
 	}
-	secret, ok := v.Creds.SecretKey(p.accessKey)
-	if !ok {
-		return nil, s3err.InvalidAccessKeyID
+	secret, err := v.secretOf(r.Context(), p.accessKey)
+	if err != nil {
+		return nil, err
 	}
 	key := v.keys.get(secret, p.date, p.region)
 	seed, err := checkSignature(r, q, &p, amzDate, contentSHA, &key, false)
@@ -129,9 +129,9 @@ func (v *Verifier) verifyPresigned(r *http.Request, q queryParams) (*Result, err
 	if mode != payloadUnsigned && mode != payloadSHA256 {
 		return nil, errPresignStreaming
 	}
-	secret, ok := v.Creds.SecretKey(p.accessKey)
-	if !ok {
-		return nil, s3err.InvalidAccessKeyID
+	secret, err := v.secretOf(r.Context(), p.accessKey)
+	if err != nil {
+		return nil, err
 	}
 	key := v.keys.get(secret, p.date, p.region)
 	if _, err := checkSignature(r, q, &p, p.amzDate, contentSHA, &key, true); err != nil {

@@ -26,6 +26,9 @@ const (
 	OpSetMembers     Op = 11
 	OpAddNode        Op = 12
 	OpRemoveNode     Op = 13
+	// OpIAM changes a user, access key, group or policy (iam.go). Its
+	// number stands apart so that new object commands need not skip it.
+	OpIAM Op = 64
 	// Bucket deletion and deadlines (fence.go).
 	OpLockBucket   Op = 14
 	OpUnlockBucket Op = 15
@@ -66,6 +69,8 @@ func (o Op) String() string {
 		return "AddNode"
 	case OpRemoveNode:
 		return "RemoveNode"
+	case OpIAM:
+		return "IAM"
 	case OpLockBucket:
 		return "LockBucket"
 	case OpUnlockBucket:
@@ -139,6 +144,8 @@ type Command struct {
 	// (Members[0].Addr); RemoveNode: the node's ID (Members[0].ID).
 	Members []cluster.Node `json:"members,omitempty"`
 
+	// IAM: the identity change (iam.go).
+	IAM *IAMCommand `json:"iam,omitempty"`
 	// PutKMSKey: the key record to write.
 	KMSKey *KMSKey `json:"kmskey,omitempty"`
 	// RewrapDataKey: the version and its newly wrapped data key.

@@ -78,6 +78,8 @@ func (sm *StateMachine) apply(b *pebble.Batch, index uint64, cmd *Command) (*Res
 		return sm.putTags(b, cmd)
 	case OpSetMembers, OpAddNode, OpRemoveNode:
 		return sm.changeMembers(b, cmd)
+	case OpIAM:
+		return sm.applyIAM(b, cmd)
 	case OpLockBucket:
 		return sm.lockBucket(b, cmd)
 	case OpUnlockBucket:

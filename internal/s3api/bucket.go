@@ -56,11 +56,16 @@ func (a *api) listBuckets(rq *request) error {
 	if err != nil {
 		return err
 	}
-	res := listAllMyBucketsResult{NS: s3NS, Owner: ownerOf(rq.auth.AccessKey), Prefix: prefix}
+	res := listAllMyBucketsResult{NS: s3NS, Owner: rq.requester(), Prefix: prefix}
 	res.Buckets = []bucketInfo{}
+	user := rq.userName()
 	for _, b := range buckets {
 		br := a.bucketRegion(b)
 		if b.Name <= after || !strings.HasPrefix(b.Name, prefix) || (region != "" && br != region) {
+			continue
+		}
+		// An IAM user sees the buckets it created; root sees all.
+		if user != "" && b.Owner != user {
 			continue
 		}
 		if len(res.Buckets) == limit {
@@ -133,7 +138,7 @@ func (a *api) createBucket(rq *request) error {
 	if err != nil {
 		return err
 	}
-	err = a.objects.CreateBucket(rq.ctx(), rq.bucket, region)
+	err = a.objects.CreateBucket(rq.ctx(), rq.bucket, region, rq.userName())
 	// In us-east-1, AWS answers 200 to the owner re-creating a bucket
 	// ("CreateBucket", Errors): only other regions say BucketAlreadyOwnedByYou.
 	if errors.Is(err, s3err.BucketAlreadyOwnedByYou) && region == "" {

@@ -149,7 +149,7 @@ func (a *api) listObjects(rq *request) error {
 	if err != nil {
 		return err
 	}
-	o := ownerOf(rq.auth.AccessKey)
+	o := rq.requester()
 	out := listBucketResult{
 		NS:             s3NS,
 		Name:           rq.bucket,
@@ -201,7 +201,7 @@ func (a *api) listObjectsV2(rq *request) error {
 	}
 	var o *owner
 	if q.Get("fetch-owner") == "true" {
-		ow := ownerOf(rq.auth.AccessKey)
+		ow := rq.requester()
 		o = &ow
 	}
 	out := listBucketResultV2{

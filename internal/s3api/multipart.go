@@ -285,7 +285,7 @@ func (a *api) completeMultipartUpload(rq *request) error {
 		Bucket: rq.bucket, Key: rq.key, UploadID: rq.query("uploadId"),
 		IfMatch: h.Get("If-Match"), IfNoneMatch: h.Get("If-None-Match"),
 		ChecksumType: h.Get("x-amz-checksum-type"), ObjectSize: -1,
-		CustomerKey: rq.sse.customerKey,
+		CustomerKey: rq.sse.customerKey, SSE: rq.sse.write,
 	}
 	if s := h.Get("x-amz-mp-object-size"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -358,7 +358,7 @@ func (a *api) listParts(rq *request) error {
 	if err != nil {
 		return err
 	}
-	o := ownerOf(rq.auth.AccessKey)
+	o := rq.requester()
 	out := listPartsResult{
 		NS: s3NS, Bucket: rq.bucket, Key: rq.key, UploadID: res.Upload.UploadID,
 		PartNumberMarker: marker, MaxParts: max, IsTruncated: res.IsTruncated,
@@ -404,7 +404,7 @@ func (a *api) listMultipartUploads(rq *request) error {
 	if err != nil {
 		return err
 	}
-	o := ownerOf(rq.auth.AccessKey)
+	o := rq.requester()
 	out := listMultipartUploadsResult{
 		NS: s3NS, Bucket: rq.bucket,
 		KeyMarker: encodeName(in.KeyMarker, urlEncode), UploadIDMarker: in.UploadIDMarker,

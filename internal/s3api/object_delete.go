@@ -109,6 +109,10 @@ func (a *api) deleteObjects(rq *request) error {
 			results[i].err = s3err.InvalidArgument.WithMessage("The key must not be empty.")
 			continue
 		}
+		if err := a.authorizeObject(rq, "s3:DeleteObject", key, o.VersionID); err != nil {
+			results[i].err = err
+			continue
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {

@@ -68,8 +68,8 @@ func (a *api) getObject(rq *request) error {
 	h := rq.w.Header()
 	// Checksums describe the whole object, so a part of it gets none.
 	setObjectHeaders(h, info, checksumMode(rq.r) && !out.Partial)
-	setPartsCount(h, info, in.PartNumber)
 	setSSEHeaders(h, info.Encryption, rq.sse.customerMD5)
+	setPartsCount(h, info, in.PartNumber)
 	applyResponseOverrides(h, rq.r.URL.Query())
 	status := http.StatusOK
 	length := info.Size
@@ -134,8 +134,8 @@ func (a *api) headObject(rq *request) error {
 	}
 	// Whole-object checksums do not describe a range or a part.
 	setObjectHeaders(h, info, checksumMode(rq.r) && rng == nil && status == http.StatusOK)
-	setPartsCount(h, info, in.PartNumber)
 	setSSEHeaders(h, info.Encryption, rq.sse.customerMD5)
+	setPartsCount(h, info, in.PartNumber)
 	applyResponseOverrides(h, rq.r.URL.Query())
 	h.Set("Content-Length", strconv.FormatInt(length, 10))
 	rq.w.WriteHeader(status)

@@ -64,6 +64,68 @@ func TestRegisterModel(t *testing.T) {
 	}
 }
 
+func del(client int, key string, call, ret int64) Op {
+	return Op{Client: client, Key: key, Put: true, Delete: true, Call: call, Return: ret}
+}
+
+func listing(client int, call, ret int64, keys ...string) Op {
+	listed := map[string]bool{}
+	for _, k := range keys {
+		listed[k] = true
+	}
+	return Op{Client: client, List: true, Listed: listed, Call: call, Return: ret}
+}
+
+// TestSetModel: the set check over PUT, DELETE and LIST requires each key's
+// presence in a listing to be linearizable, and allows what a listing does
+// not promise: two listings that saw two writes of different keys in
+// opposite orders.
+func TestSetModel(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ops  []Op
+		want porcupine.CheckResult
+	}{
+		{"list sees an acknowledged put", []Op{
+			put(0, "k", "a", 0, 10), listing(1, 20, 30, "k"),
+		}, porcupine.Ok},
+		{"list misses a put acknowledged before it began", []Op{
+			put(0, "k", "a", 0, 10), listing(1, 20, 30),
+		}, porcupine.Illegal},
+		{"list shows a key deleted before it began", []Op{
+			put(0, "k", "a", 0, 10), del(0, "k", 20, 30), listing(1, 40, 50, "k"),
+		}, porcupine.Illegal},
+		{"list shows a key written after it ended", []Op{
+			listing(1, 0, 10, "k"), put(0, "k", "a", 20, 30),
+		}, porcupine.Illegal},
+		{"list concurrent with a delete may see either", []Op{
+			put(0, "k", "a", 0, 10), del(0, "k", 20, 40), listing(1, 25, 35, "k"), listing(2, 25, 35),
+		}, porcupine.Ok},
+		{"get after a delete reads absent", []Op{
+			put(0, "k", "a", 0, 10), del(0, "k", 20, 30), read(1, "k", "", 40, 50),
+		}, porcupine.Ok},
+		{"get after a delete reads the old value", []Op{
+			put(0, "k", "a", 0, 10), del(0, "k", 20, 30), read(1, "k", "a", 40, 50),
+		}, porcupine.Illegal},
+		{"unknown delete seen by a later list", []Op{
+			put(0, "k", "a", 0, 10), func() Op { d := del(0, "k", 20, 25); d.Outcome = Unknown; return d }(), listing(1, 40, 50),
+		}, porcupine.Ok},
+		{"crossed listings are allowed (no single cut across keys)", []Op{
+			put(0, "j", "x", 0, 10), put(0, "k", "y", 0, 10),
+			del(1, "j", 20, 40), put(2, "m", "z", 20, 40),
+			listing(3, 25, 35, "k", "m"), // saw the delete of j and the put of m
+			listing(4, 25, 35, "j", "k"), // saw neither: each key on its own is linearizable
+		}, porcupine.Ok},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := porcupine.CheckOperationsTimeout(registerModel, porcupineHistory(tc.ops), 10e9)
+			if got != tc.want {
+				t.Fatalf("porcupine says %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestPorcupineHistory(t *testing.T) {
 	failedRead := read(3, "k", "", 1, 2)
 	failedRead.Outcome = Unknown
@@ -104,6 +166,27 @@ func TestLostWrites(t *testing.T) {
 			t.Errorf("final %v: %d lost writes %q, want %d", tc.final, len(got), got, tc.lost)
 		}
 	}
+	// A delete that may follow an acknowledged put explains an absent key;
+	// one that returned before the put was called does not.
+	for _, tc := range []struct {
+		d    Op
+		lost int
+	}{{del(3, "j", 5, 15), 0}, {del(3, "j", -20, -10), 1}} {
+		final := map[string]string{"k": "b", "j": ""}
+		if got := lostWrites(append(ops, tc.d), final); len(got) != tc.lost {
+			t.Errorf("with %v: %d lost writes %q, want %d", tc.d, len(got), got, tc.lost)
+		}
+	}
+	for _, tc := range []struct {
+		final map[string]string
+		lost  int
+	}{
+		{map[string]string{"k": "b", "j": "x"}, 0},
+	} {
+		if got := lostWrites(ops, tc.final); len(got) != tc.lost {
+			t.Errorf("final %v: %d lost writes %q, want %d", tc.final, len(got), got, tc.lost)
+		}
+	}
 }
 
 func TestMinorityAcks(t *testing.T) {
@@ -132,6 +215,21 @@ func TestStaleReads(t *testing.T) {
 	}
 	if got := staleReads(ops); len(got) != 2 {
 		t.Fatalf("stale reads %q, want the two reads at 40 of a and of absent", got)
+	}
+	// Deletes and listings.
+	ops = []Op{
+		put(0, "k", "a", 0, 10),
+		del(0, "k", 20, 30),
+		read(1, "k", "", 40, 50),  // after the delete: fine
+		read(1, "k", "a", 40, 50), // after the delete: stale
+		listing(1, 40, 50, "k"),   // has k after the delete: stale
+		listing(1, 5, 15),         // concurrent with the put: fine
+		put(0, "j", "b", 0, 10),
+		listing(1, 40, 50), // lacks j, acknowledged before: stale
+	}
+	// The listing with k lacks j too: four.
+	if got := staleReads(ops); len(got) != 4 {
+		t.Fatalf("stale reads %q, want 4", got)
 	}
 }
 
