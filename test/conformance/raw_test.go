@@ -246,9 +246,9 @@ var rawCases = []rawCase{
 		status: 400, code: "AuthorizationQueryParametersError",
 	},
 	{
-		name: "SigV2 is refused", doc: "Authenticating Requests: Signature Version 2 is deprecated (InvalidRequest, \"Please use AWS4-HMAC-SHA256\")",
+		name: "a Signature Version 2 header that does not match", doc: "Signing and authenticating REST requests (Signature Version 2): SignatureDoesNotMatch",
 		req:    raw{method: "GET", path: "/{b}", anonymous: true, header: map[string]string{"Authorization": "AWS anodetest:c2lnbmF0dXJl", "Date": time.Now().UTC().Format(http.TimeFormat)}},
-		status: 400, code: "InvalidRequest",
+		status: 403, code: "SignatureDoesNotMatch",
 	},
 	{
 		name: "X-Amz-Expires above seven days", doc: "Authenticating Requests: Using Query Parameters (X-Amz-Expires at most 604800)",
