@@ -102,6 +102,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	}
 	s.chunks, err = chunk.Open(chunk.Options{
 		Dir: filepath.Join(cfg.Storage.DataDir, "chunks"), NoSync: !cfg.Storage.SyncWrites, Logger: log,
+		MinFree: minFree(cfg.Storage.FreeSpaceReserve),
 	})
 	if err != nil {
 		db.Close()
@@ -632,4 +633,13 @@ type StorageStatus struct {
 func (s *Server) storageStatus() any {
 	n, b := s.chunks.Stats()
 	return StorageStatus{Chunks: n, ChunkBytes: b, PendingHints: s.replicas.PendingHints(), Scrub: s.scrubber.Status()}
+}
+
+// minFree turns storage.free_space_reserve into chunk.Options.MinFree, where
+// zero means the default and a negative value none.
+func minFree(reserve config.Size) int64 {
+	if reserve == 0 {
+		return -1
+	}
+	return int64(reserve)
 }
