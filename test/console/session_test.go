@@ -128,6 +128,13 @@ func TestObjectsAPI(t *testing.T) {
 	if len(list.Folders) != 1 || list.Folders[0] != "a/b/" || len(list.Objects) != 1 || list.Objects[0].Key != "a/top.bin" {
 		t.Fatalf("list a/: %s", body)
 	}
+	status, body = root.call("GET", "api/buckets/docs/object?key=missing", nil, nil)
+	want(t, "download missing", status, body, 404)
+	if !strings.Contains(string(body), `"code":"NoSuchKey"`) {
+		t.Fatalf("download missing: %s", body)
+	}
+	status, body = root.do("GET", "api/buckets/nosuchbucket/objects", nil)
+	want(t, "list missing bucket", status, body, 404)
 	status, got := root.call("GET", "api/buckets/docs/object?key="+urlq("space name.bin"), nil, nil)
 	want(t, "download", status, nil, 200)
 	if !bytes.Equal(got, data) {
