@@ -28,6 +28,8 @@ type Upload struct {
 	// (COMPOSITE or FULL_OBJECT).
 	ChecksumAlgorithm string `json:"cka,omitempty"`
 	ChecksumType      string `json:"ckt,omitempty"`
+	// Lock is the Object Lock state the completed object gets.
+	Lock *Lock `json:"lock,omitempty"`
 }
 
 // Part is one uploaded part of a multipart upload. Its value has a

@@ -80,6 +80,8 @@ type Version struct {
 	Tags         map[string]string `json:"tags,omitempty"`
 	// Parquet holds the encoded footer index of a Parquet object.
 	Parquet []byte `json:"pq,omitempty"`
+	// Lock is the version's Object Lock retention and legal hold (objectlock.go).
+	Lock *Lock `json:"lock,omitempty"`
 }
 
 // IsNull reports whether v is the "null" version of its key: one written
@@ -113,6 +115,13 @@ type Bucket struct {
 	Versioning string            `json:"versioning,omitempty"` // "", Enabled, Suspended
 	Tags       map[string]string `json:"tags,omitempty"`
 	CORS       []byte            `json:"cors,omitempty"` // the CORSConfiguration XML as given
+	// ObjectLock is the bucket's Object Lock configuration (objectlock.go).
+	ObjectLock *BucketLock `json:"lock,omitempty"`
+	// Lifecycle and Notification are the bucket's lifecycle rules and
+	// event notification configuration, encoded by internal/lifecycle and
+	// internal/notify; opaque here.
+	Lifecycle    []byte `json:"lc,omitempty"`
+	Notification []byte `json:"ntf,omitempty"`
 	// Rev counts the record's updates (see UpdateBucket).
 	Rev uint64 `json:"rev,omitempty"`
 }
