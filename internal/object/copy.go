@@ -48,6 +48,9 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (ObjectInfo, err
 		v.Tags = in.Tags
 	}
 	now := s.now()
+	if v.Lock, err = versionLock(dst, in.Lock, now); err != nil {
+		return ObjectInfo{}, err
+	}
 	v.Modified = now.UnixNano()
 	var firstTouch time.Time
 	for i, c := range src.Chunks {
@@ -81,7 +84,7 @@ func (s *Service) DeleteObject(ctx context.Context, bucket, key, versionID strin
 	defer cancel()
 	res, err := s.meta.Propose(ctx, s.meta.GroupOf(bucket, key), &meta.Command{
 		Op: meta.OpDeleteObject, Time: s.now().UnixNano(), Bucket: bucket, Key: key,
-		Versioning: b.Versioning, VersionID: versionID,
+		Versioning: b.Versioning, VersionID: versionID, BypassGovernance: governanceBypass(ctx),
 	})
 	if err != nil {
 		return DeleteResult{}, err

@@ -37,6 +37,9 @@ type CreateUploadInput struct {
 	// default: FULL_OBJECT for CRC64NVME, COMPOSITE for the others).
 	ChecksumAlgorithm string
 	ChecksumType      string
+	// Lock is the Object Lock state the object asks for (nil: the
+	// bucket's default retention when the upload completes).
+	Lock *LockRequest
 }
 
 // UploadInfo describes a multipart upload.
@@ -153,7 +156,14 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in CreateUploadInpu
 	if err := checkKey(in.Key); err != nil {
 		return UploadInfo{}, err
 	}
-	if _, err := s.meta.Bucket(ctx, in.Bucket); err != nil {
+	bucket, err := s.meta.Bucket(ctx, in.Bucket)
+	if err != nil {
+		return UploadInfo{}, err
+	}
+	// Only what the request asked for is kept; the default retention is
+	// the bucket's at completion.
+	explicit, err := versionLock(&meta.Bucket{ObjectLock: bucketLockOnly(bucket)}, in.Lock, s.now())
+	if err != nil {
 		return UploadInfo{}, err
 	}
 	algo, typ := strings.ToUpper(in.ChecksumAlgorithm), strings.ToUpper(in.ChecksumType)
@@ -181,9 +191,9 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in CreateUploadInpu
 	now := s.now()
 	u := &meta.Upload{
 		ID: hex.EncodeToString(id[:]), Bucket: in.Bucket, Key: in.Key, Initiated: now.UnixNano(),
-		Meta: in.Meta, Tags: in.Tags, ChecksumAlgorithm: algo, ChecksumType: typ,
+		Meta: in.Meta, Tags: in.Tags, ChecksumAlgorithm: algo, ChecksumType: typ, Lock: explicit,
 	}
-	_, err := s.meta.Propose(ctx, s.meta.GroupOf(in.Bucket, in.Key), &meta.Command{
+	_, err = s.meta.Propose(ctx, s.meta.GroupOf(in.Bucket, in.Key), &meta.Command{
 		Op: meta.OpCreateUpload, Time: now.UnixNano(), Bucket: in.Bucket, Key: in.Key, Upload: u,
 	})
 	if err != nil {
@@ -479,6 +489,11 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 	v.Chunks = nil
 	now := s.now()
 	v.Modified = now.UnixNano()
+	lock := meta.Lock{}
+	if u.Lock != nil {
+		lock = *u.Lock
+	}
+	v.Lock = withDefaultRetention(bucket, lock, now)
 	ctx, cancel := background(ctx)
 	defer cancel()
 	res, err := s.meta.Propose(ctx, s.meta.GroupOf(in.Bucket, in.Key), &meta.Command{

@@ -35,6 +35,10 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error
 	if in.Size > s.cfg.MaxObjectSize {
 		return ObjectInfo{}, s3err.EntityTooLarge
 	}
+	lock, err := versionLock(bucket, in.Lock, s.now())
+	if err != nil {
+		return ObjectInfo{}, err
+	}
 	body, err := s.ingest(in.Body, in.Size, in.Checksum)
 	if err != nil {
 		return ObjectInfo{}, err
@@ -46,6 +50,7 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error
 	v.Parquet = s.parquetIndex(v)
 	v.Meta = in.Meta
 	v.Tags = in.Tags
+	v.Lock = lock
 	now := s.now()
 	v.Modified = now.UnixNano()
 	return s.commitVersion(ctx, bucket, in.Key, v, body.firstTouch, in.IfMatch, in.IfNoneMatch)
@@ -214,7 +219,7 @@ func infoOf(bucket, key string, v *meta.Version, latest bool) ObjectInfo {
 		IsDeleteMarker: v.DeleteMarker, Size: v.Size,
 		LastModified: time.Unix(0, v.Modified).UTC(),
 		Meta:         v.Meta, Checksums: v.Checksums, ChecksumType: v.ChecksumType,
-		TagCount: len(v.Tags), StorageClass: "STANDARD",
+		TagCount: len(v.Tags), StorageClass: "STANDARD", Lock: v.Lock,
 	}
 	if v.ETag != "" {
 		info.ETag = `"` + v.ETag + `"`

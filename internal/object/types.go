@@ -30,6 +30,8 @@ type ObjectInfo struct {
 	PartsCount   int    // number of parts for a multipart object, 0 otherwise
 	TagCount     int
 	StorageClass string
+	// Lock is the version's Object Lock retention and legal hold, if any.
+	Lock *meta.Lock
 }
 
 // Conditions are the HTTP preconditions of GET, HEAD and copy sources.
@@ -76,6 +78,8 @@ type PutInput struct {
 	// current object; IfMatch writes only if the current ETag matches.
 	IfMatch     string
 	IfNoneMatch string
+	// Lock is the Object Lock state asked for (nil: the bucket's default).
+	Lock *LockRequest
 }
 
 // GetInput names an object (or version) to read, with optional range and
@@ -119,6 +123,8 @@ type CopyInput struct {
 	ReplaceTags   bool
 	Tags          map[string]string
 	ChecksumAlgo  string
+	// Lock is the destination's Object Lock state (nil: the bucket's default).
+	Lock *LockRequest
 }
 
 // ListInput is a ListObjects (v1 or v2) request. Marker is exclusive: the

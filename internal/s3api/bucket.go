@@ -37,9 +37,6 @@ func (a *api) listBuckets(rq *request) error {
 
 // createBucket serves CreateBucket (PUT /bucket).
 func (a *api) createBucket(rq *request) error {
-	if strings.EqualFold(rq.r.Header.Get("x-amz-bucket-object-lock-enabled"), "true") {
-		return s3err.NotImplemented.WithMessage("Object Lock is not implemented.")
-	}
 	var cfg createBucketConfiguration
 	if err := readXML(rq.body, maxCreateBucketBody, &cfg, true); err != nil {
 		return err
@@ -47,7 +44,11 @@ func (a *api) createBucket(rq *request) error {
 	if lc := cfg.LocationConstraint; lc != "" && lc != a.region {
 		return errIllegalLocationConstraint.WithMessage("The %s location constraint is incompatible for the region specific endpoint this request was sent to.", lc)
 	}
-	if err := a.objects.CreateBucket(rq.ctx(), rq.bucket); err != nil {
+	create := a.objects.CreateBucket
+	if strings.EqualFold(rq.r.Header.Get("x-amz-bucket-object-lock-enabled"), "true") {
+		create = a.objects.CreateObjectLockBucket
+	}
+	if err := create(rq.ctx(), rq.bucket); err != nil {
 		return err
 	}
 	rq.w.Header().Set("Location", "/"+rq.bucket)

@@ -81,7 +81,7 @@ func TestHandlerRejectsBeforeTheService(t *testing.T) {
 		code                 string
 	}{
 		{"unknown sub-resource", "GET", "/bucket?policy", "", nil, 501, "NotImplemented"},
-		{"unknown object sub-resource", "PUT", "/bucket/k?retention", "", nil, 501, "NotImplemented"},
+		{"unknown object sub-resource", "PUT", "/bucket/k?restore", "", nil, 501, "NotImplemented"},
 		{"restore", "POST", "/bucket/k?restore", "", nil, 501, "NotImplemented"},
 		{"tagging bad XML", "PUT", "/bucket/k?tagging", "<Tagging>", nil, 400, "MalformedXML"},
 		{"versioning off", "PUT", "/bucket?versioning", "<VersioningConfiguration><Status>Off</Status></VersioningConfiguration>", nil, 400, "MalformedXML"},

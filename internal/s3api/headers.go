@@ -112,6 +112,7 @@ func setObjectHeaders(h http.Header, info object.ObjectInfo, checksums bool) {
 	if checksums {
 		setChecksumHeaders(h, info.Checksums, info.ChecksumType)
 	}
+	setLockHeaders(h, info.Lock)
 }
 
 func setIf(h http.Header, name, value string) {

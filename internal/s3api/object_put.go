@@ -29,7 +29,12 @@ func (a *api) putObject(rq *request) error {
 	if err != nil {
 		return err
 	}
+	lock, err := putLockRequest(h)
+	if err != nil {
+		return err
+	}
 	in := object.PutInput{
+		Lock:        lock,
 		Bucket:      rq.bucket,
 		Key:         rq.key,
 		Body:        body.r,
@@ -145,9 +150,6 @@ func contentMD5(h http.Header) ([]byte, error) {
 func checkUnsupportedPutHeaders(h http.Header) error {
 	for _, name := range []string{
 		"x-amz-server-side-encryption-customer-algorithm",
-		"x-amz-object-lock-mode",
-		"x-amz-object-lock-retain-until-date",
-		"x-amz-object-lock-legal-hold",
 		"x-amz-website-redirect-location",
 	} {
 		if h.Get(name) != "" {

@@ -118,7 +118,7 @@ func TestMatch(t *testing.T) {
 		// Not implemented (yet): never a plain GET/PUT answer.
 		{"GET", "/b?policy", "", ""},
 		{"GET", "/b?lifecycle", "", ""},
-		{"GET", "/b/k?retention", "", ""},
+		{"GET", "/b/k?restore", "", ""},
 		{"PUT", "/b?website", "", ""},
 		{"GET", "/b?list-type=2&acl", "", ""},
 		{"GET", "/b?location&acl", "", ""},
