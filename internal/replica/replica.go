@@ -183,8 +183,33 @@ func (c *Chunks) Touch(h chunk.Hash) error {
 	return nil
 }
 
+// sources returns the other nodes that may hold chunk h, in the order to ask
+// them: its current targets first, then every other member. A copy can sit
+// on a node that is no longer a target (the cluster grew, or placement
+// moved while a node was away), and a chunk whose targets all lost it must
+// still be found wherever a copy is left; a miss on every target is rare,
+// so asking the rest then costs little.
+func (c *Chunks) sources(h chunk.Hash) []uint64 {
+	targets := c.Targets(h)
+	out := make([]uint64, 0, len(targets))
+	seen := map[uint64]bool{c.self: true}
+	for _, id := range targets {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	for _, id := range c.members.IDs() {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // GetInto reads chunk h, from the local store if it has a good copy, else
-// from the other replicas in placement order. Every copy read is verified;
+// from the other nodes in the order of sources. Every copy read is verified;
 // a node that should hold the chunk and lacks it, or holds a corrupt copy,
 // stores the good copy it fetched (read repair).
 func (c *Chunks) GetInto(h chunk.Hash, buf []byte) ([]byte, error) {
@@ -193,10 +218,7 @@ func (c *Chunks) GetInto(h chunk.Hash, buf []byte) ([]byte, error) {
 		return data, nil
 	}
 	localErr := err
-	for _, id := range c.Targets(h) {
-		if id == c.self {
-			continue
-		}
+	for _, id := range c.sources(h) {
 		data, err := c.remoteGet(id, h, buf)
 		if err != nil {
 			c.log.Debug("chunk read from replica failed", "chunk", h, "node", id, "err", err)
@@ -220,10 +242,7 @@ func (c *Chunks) ReadAt(h chunk.Hash, p []byte, off int64) (int, error) {
 	if err == nil || !errors.Is(err, chunk.ErrNotFound) {
 		return n, err
 	}
-	for _, id := range c.Targets(h) {
-		if id == c.self {
-			continue
-		}
+	for _, id := range c.sources(h) {
 		if n, err := c.remoteReadAt(id, h, p, off); err == nil {
 			return n, nil
 		}
@@ -247,7 +266,7 @@ func (c *Chunks) isTargetOf(h chunk.Hash, node uint64) bool {
 func (c *Chunks) PendingHints() int { return c.hints.Len() }
 
 // Repair makes sure this node holds every chunk in refs that placement
-// assigns to it, fetching missing ones from the other replicas. It returns
+// assigns to it, fetching missing ones from any node that has a copy. It returns
 // how many chunks it fetched and how many it could not.
 func (c *Chunks) Repair(ctx context.Context, refs func(func(chunk.Hash))) (fetched, failed int64) {
 	seen := make(map[chunk.Hash]struct{})
@@ -262,10 +281,7 @@ func (c *Chunks) Repair(ctx context.Context, refs func(func(chunk.Hash))) (fetch
 		if !c.isTarget(h) || c.local.Has(h) {
 			return
 		}
-		for _, id := range c.Targets(h) {
-			if id == c.self {
-				continue
-			}
+		for _, id := range c.sources(h) {
 			data, err := c.remoteGet(id, h, nil)
 			if err != nil {
 				continue

@@ -202,3 +202,40 @@ func TestPutDedupHitSendsNoData(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestGetFindsCopyOffTarget: a chunk whose only copy sits on a node that is
+// no longer one of its targets (the cluster grew) is still read, and the
+// reading target keeps a copy (read repair).
+//
+// Shown to fail with the protection removed: with GetInto asking only the
+// current targets (c.Targets instead of c.sources), the read fails.
+func TestGetFindsCopyOffTarget(t *testing.T) {
+	tc := newTestCluster(t)
+	tc.chunks.SetReplicationFactor(2)
+	// Find a chunk whose two targets are node 1 and one other node; its
+	// only copy goes on the third node.
+	var data []byte
+	var h chunk.Hash
+	var off uint64
+	for seed := 0; ; seed++ {
+		data, h = testChunk(byte(seed), 4096)
+		ts := tc.chunks.Targets(h)
+		if ts[0] == 1 || ts[1] == 1 {
+			off = 6 - ts[0] - ts[1] // the node that is not a target
+			break
+		}
+	}
+	if _, err := tc.stores[off].Put(h, data); err != nil {
+		t.Fatal(err)
+	}
+	got, err := tc.chunks.GetInto(h, nil)
+	if err != nil {
+		t.Fatalf("read of a chunk held only off its targets: %v", err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatal("wrong bytes")
+	}
+	if !tc.stores[1].Has(h) {
+		t.Fatal("the target that read the chunk did not keep a copy")
+	}
+}
