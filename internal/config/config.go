@@ -24,6 +24,8 @@ type Config struct {
 	Parquet ParquetConfig `toml:"parquet"`
 	Metrics MetricsConfig `toml:"metrics"`
 	Logging LoggingConfig `toml:"logging"`
+	// Lifecycle configures the background runner of bucket lifecycle rules.
+	Lifecycle LifecycleConfig `toml:"lifecycle"`
 
 	// RootUser and RootPassword are the root credentials. They come only
 	// from ANODE_ROOT_USER and ANODE_ROOT_PASSWORD, never from the file,
@@ -205,6 +207,24 @@ type LoggingConfig struct {
 	MaxSize Size `toml:"max_size"`
 }
 
+// LifecycleConfig configures the lifecycle runner (internal/lifecycle).
+type LifecycleConfig struct {
+	// IntervalSecs is the time between two lifecycle runs.
+	IntervalSecs int `toml:"interval_secs"`
+	// Rate bounds the lifecycle actions (expirations, removals, aborts)
+	// one node proposes per second.
+	Rate int `toml:"rate"`
+	// DaySeconds is the length of a lifecycle rule's day. Only tests
+	// should change it from 86400.
+	DaySeconds int `toml:"day_seconds"`
+}
+
+// Interval returns IntervalSecs as a duration.
+func (c LifecycleConfig) Interval() time.Duration { return secs(c.IntervalSecs) }
+
+// Day returns DaySeconds as a duration.
+func (c LifecycleConfig) Day() time.Duration { return secs(c.DaySeconds) }
+
 func secs(n int) time.Duration { return time.Duration(n) * time.Second }
 
 // Default returns the configuration `anode server` runs with when nothing is
@@ -268,6 +288,11 @@ func Default() *Config {
 			Level:   "info",
 			Rotate:  true,
 			MaxSize: 100 * MiB,
+		},
+		Lifecycle: LifecycleConfig{
+			IntervalSecs: 3600,
+			Rate:         100,
+			DaySeconds:   86400,
 		},
 		RootUser:           defaultRootUser,
 		RootPassword:       defaultRootPassword,

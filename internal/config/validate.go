@@ -120,6 +120,11 @@ func (c *Config) validate(sources map[string]string) error {
 	}
 	inRange(ch, "logging.max_size", l.MaxSize, 1*MiB, 100*GiB)
 
+	lc := &c.Lifecycle
+	inRange(ch, "lifecycle.interval_secs", lc.IntervalSecs, 1, maxDaySecs)
+	inRange(ch, "lifecycle.rate", lc.Rate, 1, 100_000)
+	inRange(ch, "lifecycle.day_seconds", lc.DaySeconds, 1, 86400)
+
 	// The same rules as MinIO, so that credentials that work there work here.
 	if len(c.RootUser) < 3 {
 		ch.errs = append(ch.errs, fmt.Errorf("%s: must be at least 3 characters", envRootUser))

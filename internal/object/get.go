@@ -20,12 +20,12 @@ func (s *Service) lookup(ctx context.Context, bucket, key, versionID string) (*m
 	if err := checkKey(key); err != nil {
 		return nil, ObjectInfo{}, err
 	}
-	if _, err := s.meta.Bucket(ctx, bucket); err != nil {
+	b, err := s.meta.Bucket(ctx, bucket)
+	if err != nil {
 		return nil, ObjectInfo{}, err
 	}
 	var v *meta.Version
 	latest := true
-	var err error
 	if versionID == "" {
 		v, err = s.meta.Current(ctx, bucket, key)
 	} else {
@@ -35,6 +35,9 @@ func (s *Service) lookup(ctx context.Context, bucket, key, versionID string) (*m
 		return nil, ObjectInfo{}, err
 	}
 	info := infoOf(bucket, key, v, latest)
+	if latest {
+		info.Expiration = s.expirationOf(b, key, v)
+	}
 	if v.DeleteMarker {
 		if versionID != "" {
 			return nil, info, s3err.MethodNotAllowed.WithMessage("The specified method is not allowed against this resource.")

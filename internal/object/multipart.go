@@ -631,30 +631,3 @@ func (s *Service) ListMultipartUploads(ctx context.Context, in ListUploadsInput)
 	}
 	return out, nil
 }
-
-// AbortStaleUploads aborts every multipart upload of this node's groups
-// initiated more than maxAge ago, so that abandoned uploads do not keep
-// their parts' chunks forever. It returns how many it aborted. The server
-// runs it periodically.
-func (s *Service) AbortStaleUploads(ctx context.Context, maxAge time.Duration) (int, error) {
-	cutoff := s.now().Add(-maxAge).UnixNano()
-	var stale []meta.Upload
-	err := s.meta.EachUpload(func(u meta.Upload) error {
-		if u.Initiated < cutoff {
-			stale = append(stale, u)
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, u := range stale {
-		err := s.AbortMultipartUpload(ctx, u.Bucket, u.Key, u.ID)
-		if err != nil && s3err.As(err).Code != s3err.NoSuchUpload.Code && s3err.As(err).Code != s3err.NoSuchBucket.Code {
-			return n, fmt.Errorf("abort stale upload %s of %s/%s: %w", u.ID, u.Bucket, u.Key, err)
-		}
-		n++
-	}
-	return n, nil
-}

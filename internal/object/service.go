@@ -59,6 +59,9 @@ type Config struct {
 	// Now is the clock for LastModified times; nil means time.Now.
 	Now     func() time.Time
 	Parquet ParquetConfig
+	// LifecycleDay is the length of a lifecycle rule's day (24h unless
+	// lifecycle.day_seconds shortens it for tests).
+	LifecycleDay time.Duration
 }
 
 // Service is the object service. It is safe for concurrent use.

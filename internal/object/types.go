@@ -32,6 +32,8 @@ type ObjectInfo struct {
 	StorageClass string
 	// Lock is the version's Object Lock retention and legal hold, if any.
 	Lock *meta.Lock
+	// Expiration is when a lifecycle rule expires this current version.
+	Expiration *Expiration
 }
 
 // Conditions are the HTTP preconditions of GET, HEAD and copy sources.

@@ -113,6 +113,7 @@ func setObjectHeaders(h http.Header, info object.ObjectInfo, checksums bool) {
 		setChecksumHeaders(h, info.Checksums, info.ChecksumType)
 	}
 	setLockHeaders(h, info.Lock)
+	setExpirationHeader(h, info.Expiration)
 }
 
 func setIf(h http.Header, name, value string) {

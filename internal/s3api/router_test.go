@@ -117,7 +117,7 @@ func TestMatch(t *testing.T) {
 		{"GET", "/b?versions", "", "ListObjectVersions"},
 		// Not implemented (yet): never a plain GET/PUT answer.
 		{"GET", "/b?policy", "", ""},
-		{"GET", "/b?lifecycle", "", ""},
+		{"GET", "/b?website", "", ""},
 		{"GET", "/b/k?restore", "", ""},
 		{"PUT", "/b?website", "", ""},
 		{"GET", "/b?list-type=2&acl", "", ""},

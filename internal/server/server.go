@@ -24,6 +24,7 @@ import (
 	"github.com/anode/anode/internal/chunk"
 	"github.com/anode/anode/internal/cluster"
 	"github.com/anode/anode/internal/config"
+	"github.com/anode/anode/internal/lifecycle"
 	"github.com/anode/anode/internal/meta"
 	"github.com/anode/anode/internal/metrics"
 	"github.com/anode/anode/internal/object"
@@ -50,8 +51,9 @@ type Server struct {
 	s3Srv, adminSrv, clusterSrv *http.Server
 	s3Ln, adminLn, clusterLn    net.Listener
 
-	stopGC chan struct{}
-	wg     sync.WaitGroup
+	stopGC    chan struct{}
+	wg        sync.WaitGroup
+	lifecycle *lifecycle.Runner
 }
 
 // New opens the node's storage and starts its raft groups. Call Serve to
@@ -159,7 +161,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 			EnableCache: cfg.Parquet.EnableCache, CacheSize: int64(cfg.Parquet.CacheSize),
 			PredicatePushdown: cfg.Parquet.EnablePredicatePushdown, ColumnPruning: cfg.Parquet.EnableColumnPruning,
 		},
+		LifecycleDay: cfg.Lifecycle.Day(),
 	})
+	s.lifecycle = s.newLifecycleRunner()
 	metrics.SetStatsSource(func() (int64, int64) {
 		st, err := s.meta.Stats()
 		if err != nil {
@@ -233,7 +237,8 @@ func (s *Server) Serve() error {
 			}
 		}()
 	}
-	s.wg.Add(2)
+	s.wg.Add(3)
+	go s.runLifecycle()
 	go s.runGC()
 	go s.runMembership(s.bootMembers)
 	s.log.Info("anode serving", "s3", s.s3Ln.Addr().String(), "admin", s.adminLn.Addr().String(),
@@ -277,18 +282,14 @@ func (s *Server) WaitReady(ctx context.Context) error {
 	}
 }
 
-// staleUploadAge is how long a multipart upload may stay incomplete before
-// it is aborted and its parts become garbage (as an S3 lifecycle rule
-// AbortIncompleteMultipartUpload of 7 days would).
-const staleUploadAge = 7 * 24 * time.Hour
-
-// runGC runs garbage collection, chunk repair and (hourly) the abort of
-// stale multipart uploads, every storage.gc_interval_secs.
+// runGC runs garbage collection and chunk repair every
+// storage.gc_interval_secs. Incomplete multipart uploads are kept until
+// they are completed or aborted, by the client or by a bucket's lifecycle
+// rule (AbortIncompleteMultipartUpload).
 func (s *Server) runGC() {
 	defer s.wg.Done()
 	t := time.NewTicker(s.cfg.Storage.GCInterval())
 	defer t.Stop()
-	var lastStaleCheck time.Time
 	for {
 		select {
 		case <-s.stopGC:
@@ -301,12 +302,6 @@ func (s *Server) runGC() {
 				s.log.Warn("garbage collection", "err", err)
 			}
 			s.Repair(ctx)
-			if time.Since(lastStaleCheck) > time.Hour {
-				lastStaleCheck = time.Now()
-				if _, err := s.objects.AbortStaleUploads(ctx, staleUploadAge); err != nil {
-					s.log.Warn("aborting stale multipart uploads", "err", err)
-				}
-			}
 			cancel()
 		}
 	}
