@@ -32,6 +32,9 @@ type Config struct {
 	// RemoveNode serves POST /cluster/remove-node?id=N.
 	RemoveNode http.HandlerFunc
 	Pprof      bool
+	// Lifecycle reports what the lifecycle runner did per bucket, for the
+	// "lifecycle" field of /cluster/status.
+	Lifecycle func() any
 }
 
 // NewHandler returns the admin HTTP handler:
@@ -84,6 +87,9 @@ func NewHandler(cfg Config) http.Handler {
 			if st := cfg.Reconcile(); st != nil {
 				out["placement"] = map[string]int{"groups": st.Groups, "settled": st.Settled}
 			}
+		}
+		if cfg.Lifecycle != nil {
+			out["lifecycle"] = cfg.Lifecycle()
 		}
 		enc.Encode(out)
 	})

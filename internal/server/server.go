@@ -221,6 +221,7 @@ func (s *Server) Serve() error {
 			Nodes:      s.members.Nodes,
 			Reconcile:  func() *cluster.ReconcileStats { return s.reconcile.Load() },
 			RemoveNode: s.removeNodeHandler,
+			Lifecycle:  func() any { return s.lifecycle.Status() },
 			Pprof:      s.cfg.Metrics.EnablePprof,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,

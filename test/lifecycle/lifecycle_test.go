@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -144,6 +145,22 @@ func TestLifecycleExpiration(t *testing.T) {
 	}
 	if v := testutil.Metric(t, srv.AdminURL, `anode_lifecycle_actions_total{kind="expired"}`); v < float64(len(gone)) {
 		t.Fatalf("metric expired = %v", v)
+	}
+	// `anode admin status` prints the "lifecycle" field of /cluster/status.
+	resp, err := http.Get(srv.AdminURL + "/cluster/status")
+	must(t, "cluster status", err)
+	var status struct {
+		Lifecycle []struct {
+			Bucket  string    `json:"bucket"`
+			LastRun time.Time `json:"last_run"`
+			Expired int64     `json:"objects_expired"`
+		} `json:"lifecycle"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&status)
+	resp.Body.Close()
+	must(t, "decode status", err)
+	if len(status.Lifecycle) != 1 || status.Lifecycle[0].Bucket != b || status.Lifecycle[0].Expired != int64(len(gone)) || status.Lifecycle[0].LastRun.IsZero() {
+		t.Fatalf("admin status lifecycle: %+v", status.Lifecycle)
 	}
 
 	_, err = c.DeleteBucketLifecycle(ctx, &s3.DeleteBucketLifecycleInput{Bucket: aws.String(b)})
@@ -326,7 +343,6 @@ func TestLifecycleRefusals(t *testing.T) {
 	}
 	_, err = c.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(b)})
 	wantCode(t, "nothing stored", err, "NoSuchLifecycleConfiguration")
-	_ = http.StatusOK
 }
 
 // TestLifecycleStaleDecision: the runner decides on a batch of keys, then
