@@ -2,7 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,52 +16,148 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
 	"github.com/anode/anode/internal/cluster"
 )
+
+// adminClient signs admin requests with the root credentials (AWS
+// Signature V4, as the S3 API expects them), which the admin port requires
+// on every endpoint but /health, /ready and /metrics.
+type adminClient struct {
+	addr, accessKey, secretKey, region string
+	http                               *http.Client
+}
+
+// adminFlags adds the flags every admin command shares.
+func adminFlags(fs *flag.FlagSet) func() (*adminClient, error) {
+	addr := fs.String("addr", "http://127.0.0.1:8081", "admin URL of any node (https:// when admin.tls_cert_file is set)")
+	access := fs.String("access-key", os.Getenv("ANODE_ROOT_USER"), "root access key (default $ANODE_ROOT_USER)")
+	secret := fs.String("secret-key", "", "root secret key (default $ANODE_ROOT_PASSWORD; prefer the variable: flags show in ps)")
+	region := fs.String("region", "us-east-1", "the server's s3.region")
+	caBundle := fs.String("ca-bundle", "", "PEM file of the CA that signed the admin port's certificate")
+	return func() (*adminClient, error) {
+		c := &adminClient{addr: *addr, accessKey: *access, secretKey: *secret, region: *region, http: &http.Client{}}
+		if c.secretKey == "" {
+			c.secretKey = os.Getenv("ANODE_ROOT_PASSWORD")
+		}
+		if c.accessKey == "" || c.secretKey == "" {
+			return nil, errors.New("the admin API needs the root credentials: set ANODE_ROOT_USER and ANODE_ROOT_PASSWORD (or --access-key/--secret-key)")
+		}
+		if *caBundle != "" {
+			pem, err := os.ReadFile(*caBundle)
+			if err != nil {
+				return nil, err
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("%s: no PEM certificate", *caBundle)
+			}
+			c.http.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+		}
+		return c, nil
+	}
+}
+
+// do sends a signed request with an empty body and returns the answer.
+func (c *adminClient) do(ctx context.Context, method, path string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.addr+path, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	empty := sha256.Sum256(nil)
+	hash := hex.EncodeToString(empty[:])
+	req.Header.Set("X-Amz-Content-Sha256", hash)
+	creds := aws.Credentials{AccessKeyID: c.accessKey, SecretAccessKey: c.secretKey}
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hash, "s3", c.region, time.Now()); err != nil {
+		return 0, nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	return resp.StatusCode, body, err
+}
 
 // runAdmin implements `anode admin <command>`: operations on a running
 // node through its admin port.
 func runAdmin(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: anode admin status [--addr http://127.0.0.1:8081]\n       anode admin remove-node [--addr http://127.0.0.1:8081] ID")
+		return fmt.Errorf("usage: anode admin status [--addr http://127.0.0.1:8081]\n       anode admin remove-node [--addr http://127.0.0.1:8081] ID\n" +
+			"       anode admin join-token [--addr http://127.0.0.1:8081] [--ttl 1h]\n" +
+			"The root credentials come from ANODE_ROOT_USER and ANODE_ROOT_PASSWORD.")
 	}
 	switch args[0] {
 	case "status":
 		return adminStatus(args[1:])
 	case "remove-node":
 		return adminRemoveNode(args[1:])
+	case "join-token":
+		return adminJoinToken(args[1:])
 	case "add-node", "replace-node":
 		return fmt.Errorf("anode admin %s: a node is added by starting it with --join ADDR (the cluster address of any member); "+
 			"to replace a node, add the new one, then 'anode admin remove-node' the old one", args[0])
 	}
-	return fmt.Errorf("anode admin: unknown command %q (try: status, remove-node)", args[0])
+	return fmt.Errorf("anode admin: unknown command %q (try: status, remove-node, join-token)", args[0])
+}
+
+// adminJoinToken asks for a join token: a new node started with
+// --join ADDR --join-token TOKEN joins without knowing the cluster secret.
+func adminJoinToken(args []string) error {
+	fs := flag.NewFlagSet("admin join-token", flag.ContinueOnError)
+	client := adminFlags(fs)
+	ttl := fs.Duration("ttl", time.Hour, "how long the token can be used (at most 168h)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c, err := client()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	status, body, err := c.do(ctx, http.MethodPost, "/cluster/join-token?ttl="+ttl.String())
+	if err != nil {
+		return fmt.Errorf("join-token: %w", err)
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("join-token: %d: %s", status, body)
+	}
+	var tok struct{ Token, Expires string }
+	if err := json.Unmarshal(body, &tok); err != nil {
+		return fmt.Errorf("join-token: %w", err)
+	}
+	fmt.Println(tok.Token)
+	fmt.Fprintf(os.Stderr, "valid until %s (any number of joins until then); start the new node with --join <cluster address of a member> --join-token <token>\n", tok.Expires)
+	return nil
 }
 
 // adminRemoveNode removes a node from the cluster's membership; the
 // groups then move their replicas off it (watch `anode admin status`).
 func adminRemoveNode(args []string) error {
 	fs := flag.NewFlagSet("admin remove-node", flag.ContinueOnError)
-	addr := fs.String("addr", "http://127.0.0.1:8081", "admin URL of any node")
+	client := adminFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return fmt.Errorf("usage: anode admin remove-node [--addr URL] ID")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, *addr+"/cluster/remove-node?id="+fs.Arg(0), nil)
+	c, err := client()
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	status, body, err := c.do(ctx, http.MethodPost, "/cluster/remove-node?id="+fs.Arg(0))
 	if err != nil {
 		return fmt.Errorf("remove-node: %w", err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("remove-node: %s: %s", resp.Status, body)
+	if status != http.StatusOK {
+		return fmt.Errorf("remove-node: %d: %s", status, body)
 	}
 	fmt.Printf("node %s removed; members now: %s", fs.Arg(0), body)
 	fmt.Println("its groups move their replicas off it; stop the node once 'anode admin status' shows every group settled")
@@ -65,28 +166,23 @@ func adminRemoveNode(args []string) error {
 
 func adminStatus(args []string) error {
 	fs := flag.NewFlagSet("admin status", flag.ContinueOnError)
-	addr := fs.String("addr", "http://127.0.0.1:8081", "admin URL of any node")
+	client := adminFlags(fs)
 	asJSON := fs.Bool("json", false, "print the raw JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *addr+"/cluster/status", nil)
+	c, err := client()
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	status, body, err := c.do(ctx, http.MethodGet, "/cluster/status")
 	if err != nil {
 		return fmt.Errorf("admin status: %w", err)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("admin status: %s: %s", resp.Status, body)
+	if status != http.StatusOK {
+		return fmt.Errorf("admin status: %d: %s", status, body)
 	}
 	if *asJSON {
 		os.Stdout.Write(body)

@@ -5,6 +5,8 @@
 //	                       :8080 (S3), :9090 (cluster), :8081 (admin), data in ./data)
 //	anode bench [flags]    benchmark an S3 endpoint and this machine's limits
 //	anode admin status     show the cluster: nodes, groups, leaders
+//	anode admin remove-node ID, anode admin join-token
+//	                       operate the cluster (signed with the root credentials)
 //	anode fsck [flags]     check the data directory of a stopped node
 //	anode version          print the version
 package main
@@ -68,7 +70,7 @@ func usage() {
 commands:
   server    run a node (no flags needed: S3 on :8080, admin on :8081, data in ./data)
   bench     benchmark an S3 endpoint and measure this machine's limits
-  admin     operate a running cluster (admin status)
+  admin     operate a running cluster (status, remove-node, join-token)
   fsck      check the data directory of a stopped node
   version   print the version
 

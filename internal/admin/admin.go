@@ -1,16 +1,27 @@
 // Package admin serves the admin port: health, readiness, Prometheus
-// metrics, cluster status and, when enabled, pprof profiles.
+// metrics, cluster status and operations and, when enabled, pprof profiles.
+//
+// Only /health and /ready are open, and /metrics unless metrics.auth asks
+// for a bearer token. Every other endpoint needs a request signed with AWS
+// Signature V4 in the Authorization header (as the S3 API checks it) by an
+// access key that Config.Authorize accepts (the root user). A browser cannot
+// be made to send such a header from another site: a form post or an image
+// carries no Authorization header, and a script on another origin needs a
+// CORS preflight the admin port never grants.
 package admin
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/anode/anode/internal/auth"
 	"github.com/anode/anode/internal/cluster"
 	"github.com/anode/anode/internal/metrics"
 )
@@ -31,21 +42,104 @@ type Config struct {
 	Reconcile func() *cluster.ReconcileStats
 	// RemoveNode serves POST /cluster/remove-node?id=N.
 	RemoveNode http.HandlerFunc
-	Pprof      bool
+	// JoinToken serves POST /cluster/join-token?ttl=D.
+	JoinToken http.HandlerFunc
+	Pprof     bool
 	// Lifecycle reports what the lifecycle runner did per bucket, for the
 	// "lifecycle" field of /cluster/status.
 	Lifecycle func() any
+
+	// Auth verifies the signature of requests to the authenticated
+	// endpoints (an *auth.Verifier). Nil refuses them all.
+	Auth Authenticator
+	// Authorize decides whether an authenticated access key may use the
+	// admin API; nil allows none.
+	Authorize func(r *http.Request, accessKey string) error
+	// Routes are more authenticated endpoints ("METHOD /path" patterns of
+	// http.ServeMux), such as the user and access key administration: they
+	// get the same authentication and authorization as /cluster/*.
+	// AccessKey(r.Context()) tells a handler who called.
+	Routes map[string]http.Handler
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
+}
+
+// Authenticator verifies a request's signature and returns the access key.
+type Authenticator interface {
+	Authenticate(r *http.Request) (*auth.Result, error)
+}
+
+type accessKeyCtx struct{}
+
+// AccessKey returns the access key that signed an authenticated admin
+// request ("" outside one).
+func AccessKey(ctx context.Context) string {
+	k, _ := ctx.Value(accessKeyCtx{}).(string)
+	return k
+}
+
+// authenticated wraps h: the request must carry a valid SigV4
+// Authorization header (presigned URLs are refused: an admin action is
+// never a link) by an access key Authorize accepts.
+func (cfg Config) authenticated(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" {
+			deny(w, http.StatusUnauthorized, "this admin endpoint needs a request signed with AWS Signature V4 by the root credentials (anode admin does this)")
+			return
+		}
+		if cfg.Auth == nil || cfg.Authorize == nil {
+			deny(w, http.StatusForbidden, "admin API authentication is not configured")
+			return
+		}
+		res, err := cfg.Auth.Authenticate(r)
+		if err != nil {
+			deny(w, http.StatusForbidden, "signature: "+err.Error())
+			return
+		}
+		if err := cfg.Authorize(r, res.AccessKey); err != nil {
+			deny(w, http.StatusForbidden, err.Error())
+			return
+		}
+		// The body must be read through the verifier, which checks it
+		// against the signed payload hash.
+		r.Body = res.Body
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), accessKeyCtx{}, res.AccessKey)))
+		io.Copy(io.Discard, io.LimitReader(res.Body, 1<<20))
+	})
+}
+
+func deny(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"error": msg})
+}
+
+// bearer wraps h: the request must carry "Authorization: Bearer <token>".
+func bearer(token string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := r.Header.Get("Authorization")
+		if subtle.ConstantTimeCompare([]byte(got), []byte("Bearer "+token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="anode metrics"`)
+			deny(w, http.StatusUnauthorized, "metrics.auth is bearer: send Authorization: Bearer <metrics.bearer_token>")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // NewHandler returns the admin HTTP handler:
 //
-//	GET /health          200 while the process runs
-//	GET /ready           200 when the node can serve requests, 503 otherwise
-//	GET /metrics         Prometheus metrics
-//	GET /cluster/status  JSON: this node and its raft groups
-//	/debug/pprof/...     profiles, when Config.Pprof is set
+//	GET /health                 open: 200 while the process runs
+//	GET /ready                  open: 200 when the node can serve requests, 503 otherwise
+//	GET /metrics                Prometheus metrics (open, or bearer token)
+//	GET /cluster/status         signed: JSON, this node and its raft groups
+//	POST /cluster/remove-node   signed
+//	POST /cluster/join-token    signed
+//	/debug/pprof/...            signed, when Config.Pprof is set
+//	Config.Routes               signed
 func NewHandler(cfg Config) http.Handler {
 	mux := http.NewServeMux()
+	signed := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, cfg.authenticated(h)) }
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"status":"ok"}` + "\n"))
@@ -63,8 +157,12 @@ func NewHandler(cfg Config) http.Handler {
 		}
 		w.Write([]byte(`{"status":"ready"}` + "\n"))
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /cluster/status", func(w http.ResponseWriter, r *http.Request) {
+	var metricsHandler http.Handler = promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{})
+	if cfg.MetricsToken != "" {
+		metricsHandler = bearer(cfg.MetricsToken, metricsHandler)
+	}
+	mux.Handle("GET /metrics", metricsHandler)
+	signed("GET /cluster/status", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
 		var groups []cluster.GroupStatus
@@ -94,14 +192,20 @@ func NewHandler(cfg Config) http.Handler {
 		enc.Encode(out)
 	})
 	if cfg.RemoveNode != nil {
-		mux.HandleFunc("POST /cluster/remove-node", cfg.RemoveNode)
+		signed("POST /cluster/remove-node", cfg.RemoveNode)
+	}
+	if cfg.JoinToken != nil {
+		signed("POST /cluster/join-token", cfg.JoinToken)
 	}
 	if cfg.Pprof {
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		signed("/debug/pprof/", pprof.Index)
+		signed("/debug/pprof/cmdline", pprof.Cmdline)
+		signed("/debug/pprof/profile", pprof.Profile)
+		signed("/debug/pprof/symbol", pprof.Symbol)
+		signed("/debug/pprof/trace", pprof.Trace)
+	}
+	for pattern, h := range cfg.Routes {
+		mux.Handle(pattern, cfg.authenticated(h))
 	}
 	return mux
 }

@@ -62,9 +62,10 @@ const MaxPresignExpiry = 7 * 24 * time.Hour
 // Verifier authenticates requests against a credential store.
 type Verifier struct {
 	Creds Credentials
-	// Region is the region of this deployment. Requests signed for it or
-	// for us-east-1 (the default of most clients) are accepted; an empty
-	// Region accepts any region.
+	// Region is the region of this deployment: when set, only requests
+	// signed for it are accepted (AWS answers AuthorizationHeaderMalformed
+	// for any other region, us-east-1 included); empty accepts any region,
+	// so that clients work whatever their default region is.
 	Region string
 	// Now returns the current time; nil means time.Now. Tests set it to
 	// check clock skew and expiry.
@@ -119,5 +120,5 @@ func (v *Verifier) now() time.Time {
 // regionOK reports whether a credential scope's region is one this server
 // answers for.
 func (v *Verifier) regionOK(region string) bool {
-	return v.Region == "" || region == v.Region || region == "us-east-1"
+	return v.Region == "" || region == v.Region
 }

@@ -25,6 +25,8 @@ var (
 	errBadDecodedLength = s3err.InvalidArgument.WithMessage(
 		"x-amz-decoded-content-length must be a non-negative integer")
 
+	errHeadersNotSigned = s3err.AccessDenied.WithMessage("There were headers present in the request which were not signed")
+
 	errExpired = s3err.AccessDenied.WithMessage("Request has expired")
 
 	errNotYetValid = s3err.AccessDenied.WithMessage("Request is not valid yet")

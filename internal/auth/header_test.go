@@ -87,12 +87,14 @@ func TestHeaderSignatureVerbatimPath(t *testing.T) {
 	wantOK(t, do(t, req), "")
 }
 
+// A configured region is enforced (us-east-1 included, as on a regional
+// AWS endpoint); no configured region accepts any.
 func TestHeaderSignatureRegions(t *testing.T) {
 	v := &Verifier{Creds: testCreds(), Region: testRegion}
 	srv := newServer(t, v)
 	for region, code := range map[string]string{
 		testRegion:  "",
-		"us-east-1": "",
+		"us-east-1": "AuthorizationHeaderMalformed",
 		"us-west-2": "AuthorizationHeaderMalformed",
 	} {
 		req, _ := http.NewRequest("GET", srv.URL+"/bucket", nil)
@@ -103,6 +105,15 @@ func TestHeaderSignatureRegions(t *testing.T) {
 		} else {
 			wantErr(t, o, "auth", code)
 		}
+	}
+}
+
+func TestHeaderSignatureAnyRegion(t *testing.T) {
+	srv := newServer(t, &Verifier{Creds: testCreds()})
+	for _, region := range []string{"us-east-1", "eu-central-1", "ap-southeast-2"} {
+		req, _ := http.NewRequest("GET", srv.URL+"/bucket", nil)
+		awsSign(t, req, testAccessKey, testSecretKey, emptySHA256Hex, region, time.Now())
+		wantOK(t, do(t, req), "")
 	}
 }
 

@@ -137,3 +137,34 @@ func codeOf(err error) string {
 	}
 	return s3err.As(err).Code
 }
+
+// An x-amz-* header the signature does not cover is refused, whether the
+// request is presigned or header-signed: a presigned PUT plus an unsigned
+// x-amz-copy-source must never become a CopyObject. Shown to fail (the
+// request is accepted) with the checkAllAmzSigned calls removed.
+func TestUnsignedAmzHeadersRefused(t *testing.T) {
+	v := &Verifier{Creds: testCreds(), Region: testRegion}
+	srv := newServer(t, v)
+	for _, h := range []string{"x-amz-copy-source", "X-Amz-Acl", "x-amz-meta-added", "x-amz-tagging"} {
+		t.Run("presigned "+h, func(t *testing.T) {
+			req, _ := http.NewRequest("PUT", srv.URL+"/bucket/key", strings.NewReader("body"))
+			req = signer.PreSignV4(*req, testAccessKey, testSecretKey, "", testRegion, 600)
+			req.Header.Set(h, "other-bucket/private")
+			o := do(t, req)
+			wantErr(t, o, "auth", "AccessDenied")
+			if !strings.Contains(o.Message, "headers present in the request which were not signed") {
+				t.Fatalf("message: %s", o.Message)
+			}
+		})
+		t.Run("header-signed "+h, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", srv.URL+"/bucket/key", nil)
+			awsSign(t, req, testAccessKey, testSecretKey, emptySHA256Hex, testRegion, time.Now())
+			req.Header.Set(h, "added-after-signing")
+			wantErr(t, do(t, req), "auth", "AccessDenied")
+		})
+	}
+	// The same requests with nothing added pass.
+	req, _ := http.NewRequest("PUT", srv.URL+"/bucket/key", strings.NewReader("body"))
+	req = signer.PreSignV4(*req, testAccessKey, testSecretKey, "", testRegion, 600)
+	wantOK(t, do(t, req), "body")
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -88,6 +89,9 @@ func (v *Verifier) verifyHeader(r *http.Request, authz string, q queryParams) (*
 	if err != nil {
 		return nil, err
 	}
+	if err := checkAllAmzSigned(r, p.signedHeaders); err != nil {
+		return nil, err
+	}
 	return newResult(r, p.accessKey, mode, sum, chunkSigner{key: key, amzDate: amzDate, scope: p.scope, seed: seed})
 }
 
@@ -129,7 +133,40 @@ func (v *Verifier) verifyPresigned(r *http.Request, q queryParams) (*Result, err
 	if _, err := checkSignature(r, q, &p, p.amzDate, contentSHA, &key, true); err != nil {
 		return nil, err
 	}
+	if err := checkAllAmzSigned(r, p.signedHeaders); err != nil {
+		return nil, err
+	}
 	return newResult(r, p.accessKey, mode, sum, chunkSigner{})
+}
+
+// checkAllAmzSigned refuses a request carrying an x-amz-* header that its
+// signature does not cover, as AWS does (403 AccessDenied, "There were
+// headers present in the request which were not signed"). Without it, the
+// holder of a presigned PUT URL could add x-amz-copy-source and turn the
+// upload into a copy of any object the signer can read, or add ACL,
+// tagging or metadata headers the signer never approved.
+func checkAllAmzSigned(r *http.Request, signedHeaders string) error {
+	for name := range r.Header {
+		if len(name) < 6 || !strings.EqualFold(name[:6], "x-amz-") {
+			continue
+		}
+		if !listHas(signedHeaders, strings.ToLower(name)) {
+			return errHeadersNotSigned
+		}
+	}
+	return nil
+}
+
+// listHas reports whether the ';'-separated list holds name.
+func listHas(list, name string) bool {
+	for list != "" {
+		var item string
+		item, list, _ = strings.Cut(list, ";")
+		if item == name {
+			return true
+		}
+	}
+	return false
 }
 
 // headerDate returns the request time from X-Amz-Date, or else from Date,

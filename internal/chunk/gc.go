@@ -17,24 +17,31 @@ package chunk
 // The danger is a chunk that a new object starts to reference while the
 // sweep runs: the write found the chunk present (dedup) and so did not
 // rewrite it, and the metadata that references it committed after the
-// snapshot, so it is not in the mark set. Two rules make this safe.
+// snapshot, so it is not in the mark set. Three rules make this safe.
 //
 //  1. Writers: a PUT calls Put (or Touch) for every chunk BEFORE proposing
 //     the metadata that references it; the write's timer starts before
-//     Put, and the object service aborts the write unless its metadata
-//     commits within grace/2. So if Put set mtime = Tw, the commit time Tc
-//     satisfies Tc < Tw + grace/2.
-//  2. Sweep: every deletion happens before markedAt + grace/2; past that,
+//     Put (at Tw), and the command carries the deadline
+//     Tw + grace/2 - margin (margin is meta.ClockMargin). Apply refuses the
+//     command once its group has applied a command stamped later than the
+//     deadline plus the margin, i.e. later than Tw + grace/2.
+//  2. Mark: before taking its snapshot, the mark phase commits a fence
+//     stamped markedAt in every placement group and waits until they are
+//     applied locally. So a commit not in the snapshot applied after its
+//     group's fence, which it survived only if Tw + grace/2 >= markedAt.
+//  3. Sweep: every deletion happens before markedAt + grace/2; past that,
 //     Sweep stops with ErrSweepDeadline and deletes nothing more.
 //
-// Take a chunk h whose Put returned at Tw and whose metadata commits at Tc.
-// If the commit is in the snapshot, h is marked and kept. Otherwise the
-// commit came after the snapshot, which came after markedAt, so
-// markedAt <= Tc. A deletion of h at Td then has
+// Take a chunk h whose Put returned (its mtime set) after Tw, and whose
+// metadata commits later. If the commit is in the snapshot, h is marked
+// and kept. Otherwise, by 2, markedAt <= Tw + grace/2, and a deletion of h
+// at Td has
 //
-//	Td < markedAt + grace/2 <= Tc + grace/2 < Tw + grace
+//	Td < markedAt + grace/2 <= Tw + grace
 //
-// so Td - Tw < grace: h's mtime is too recent and Sweep keeps it.
+// so Td - Tw < grace: h's mtime is too recent and Sweep keeps it. This
+// holds however late the commit comes: the rule is enforced in apply, not
+// by the writer giving up waiting.
 //
 // That argument needs "Put's touch" and "Sweep's check-then-delete" to be
 // atomic with respect to each other. Otherwise Sweep could stat an old
@@ -53,9 +60,10 @@ package chunk
 // above gives Td < Tw + grace < openedAt + grace, which again is too recent.
 //
 // Clocks: mtime, markedAt and Sweep's now all come from this node's clock
-// (Options.Now); the writer's grace/2 budget is a duration measured on its
-// own node. A clock that jumps forward ages chunks early, so grace must be
-// much longer than any plausible clock step (hours, not seconds).
+// (Options.Now); Tw and the deadline come from the writer's, and the
+// margin covers the skew between the two (see meta.ClockMargin). A clock
+// that jumps forward ages chunks early, so grace must be much longer than
+// any plausible clock step (hours, not seconds).
 
 import (
 	"context"
@@ -151,9 +159,9 @@ func (s *Store) sweepOne(h Hash, path string, deadline time.Time, grace time.Dur
 	}
 	// No directory fsync: if a crash undoes the removal, the chunk simply
 	// comes back and the next sweep removes it again.
-	s.added(-1, -fi.Size())
+	s.added(-1, -sizeOf(fi))
 	st.Deleted++
-	st.DeletedBytes += fi.Size()
+	st.DeletedBytes += sizeOf(fi)
 	return nil
 }
 

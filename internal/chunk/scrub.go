@@ -30,8 +30,12 @@ func (s *Store) Scrub(ctx context.Context, fn func(h Hash, err error)) error {
 		switch {
 		case errors.Is(err, ErrNotFound):
 			return nil // deleted since the directory was listed
+		case errors.Is(err, ErrCorrupt):
+			s.quarantine(h, fi)
 		case err != nil:
 		case Sum(buf) != h:
+			// The blocks match their checksums but not the name: the
+			// chunk was written wrong. Scrub checks identity too.
 			s.quarantine(h, fi)
 			err = fmt.Errorf("chunk: scrub %s: %w", h, ErrCorrupt)
 		}
@@ -64,7 +68,7 @@ func (s *Store) quarantineLocked(h Hash, fi os.FileInfo) error {
 	if err := os.Rename(s.path(h), dst); err != nil {
 		return fmt.Errorf("chunk: quarantine %s: %w", h, err)
 	}
-	s.added(-1, -fi.Size())
+	s.added(-1, -sizeOf(fi))
 	s.log.Warn("chunk: quarantined corrupt chunk", "chunk", h, "path", dst)
 	return nil
 }

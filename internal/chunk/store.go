@@ -51,7 +51,19 @@ type Options struct {
 	// Logger receives warnings about quarantined and stray files.
 	// Nil means slog.Default().
 	Logger *slog.Logger
+	// MinFree is the free space (bytes) the store keeps on its filesystem:
+	// below it, CheckSpace and Puts of new chunks fail with ErrNoSpace
+	// (dedup hits still succeed). Zero means DefaultMinFree; negative
+	// disables the reserve.
+	MinFree int64
+	// FreeSpace measures the bytes available on the filesystem holding a
+	// path; nil means statfs(2). Tests replace it.
+	FreeSpace func(path string) (int64, error)
 }
+
+// DefaultMinFree is the default reserve: enough for the metadata of the
+// deletes that free space again, and for Pebble's compactions.
+const DefaultMinFree = 256 << 20
 
 // Store is a directory of content-addressed chunks. It is safe for
 // concurrent use. Only one Store may have a directory open at a time.
@@ -64,7 +76,13 @@ type Store struct {
 	now           func() time.Time
 	log           *slog.Logger
 	lockFile      *os.File
-	syncer        *groupSyncer
+	minFree       int64
+	freeSpace     func(string) (int64, error)
+
+	// failed holds the first flush error (see durable.go).
+	failed atomic.Pointer[error]
+	fanout fanoutDirs
+	space  spaceState
 
 	// openedAt is when Open ran. Touches of existing chunks are not
 	// fsynced, so Sweep treats every chunk as touched no earlier than this
@@ -84,6 +102,9 @@ type Store struct {
 	// stripe held, after deciding to delete h and before deleting it.
 	onContended  func(h Hash)
 	beforeRemove func(h Hash)
+	// syncFault, if set, is an error the disk reports for a file's
+	// fdatasync (fault injection in tests).
+	syncFault func(name string) error
 }
 
 // Open opens the store in opts.Dir, creating it if needed. It removes
@@ -101,6 +122,14 @@ func Open(opts Options) (*Store, error) {
 		verifyPuts:    opts.VerifyPuts,
 		now:           opts.Now,
 		log:           opts.Logger,
+		minFree:       opts.MinFree,
+		freeSpace:     opts.FreeSpace,
+	}
+	if s.minFree == 0 {
+		s.minFree = DefaultMinFree
+	}
+	if s.freeSpace == nil {
+		s.freeSpace = statfsFree
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -122,7 +151,6 @@ func Open(opts Options) (*Store, error) {
 		return nil, fmt.Errorf("chunk: open %s: directory in use by another store: %w", s.dir, err)
 	}
 	s.lockFile = f
-	s.syncer = newGroupSyncer(f)
 	if err := s.init(); err != nil {
 		f.Close()
 		return nil, err
@@ -160,7 +188,7 @@ func (s *Store) init() error {
 			return fmt.Errorf("chunk: open: %w", err)
 		}
 		n++
-		size += fi.Size()
+		size += sizeOf(fi)
 		return nil
 	})
 	if err != nil {
@@ -231,6 +259,9 @@ func (s *Store) Put(h Hash, data []byte) (created bool, err error) {
 			return false, fmt.Errorf("chunk: put %s: data hashes to %s: %w", h, got, ErrHashMismatch)
 		}
 	}
+	if err := s.Failed(); err != nil {
+		return false, fmt.Errorf("chunk: put %s: %w", h, err)
+	}
 	mu := s.lock(h)
 	defer mu.Unlock()
 
@@ -238,20 +269,25 @@ func (s *Store) Put(h Hash, data []byte) (created bool, err error) {
 	now := s.now()
 	fi, err := os.Lstat(p)
 	switch {
-	case err == nil && fi.Size() == int64(len(data)):
+	case err == nil && s.intact(h, fi, len(data)):
+		// A dedup hit trusts the existing copy only once its blocks
+		// verify: a bit-rotted copy must not absorb a new upload.
 		if err := os.Chtimes(p, now, now); err != nil {
 			return false, fmt.Errorf("chunk: put %s: touch: %w", h, err)
 		}
 		dedupWrites.Inc()
 		return false, nil
 	case err == nil:
-		// A chunk of the wrong size is damaged (a torn write after a crash
-		// with NoSync, or a failing disk): set it aside and write afresh.
-		s.log.Warn("chunk: existing copy has the wrong size", "chunk", h, "size", fi.Size(), "want", len(data))
+		// The existing copy is damaged (a torn write after a crash with
+		// NoSync, or a failing disk): set it aside and write afresh.
+		s.log.Warn("chunk: existing copy is damaged; writing it again", "chunk", h, "size", fi.Size())
 		if err := s.quarantineLocked(h, fi); err != nil {
 			return false, err
 		}
 	case !errors.Is(err, fs.ErrNotExist):
+		return false, fmt.Errorf("chunk: put %s: %w", h, err)
+	}
+	if err := s.CheckSpace(); err != nil {
 		return false, fmt.Errorf("chunk: put %s: %w", h, err)
 	}
 	if err := s.write(h, p, data, now); err != nil {
@@ -261,31 +297,29 @@ func (s *Store) Put(h Hash, data []byte) (created bool, err error) {
 	return true, nil
 }
 
-// write creates the chunk file p: temporary file, fsync, rename, fsync of
-// the directory. The caller holds h's lock.
+// write creates the chunk file p durably: temporary file, fdatasync,
+// rename, fsync of the directory (see durable.go). The caller holds h's
+// lock.
 func (s *Store) write(h Hash, p string, data []byte, mtime time.Time) error {
+	d, err := s.openFanout(h)
+	if err != nil {
+		return fmt.Errorf("chunk: put %s: %w", h, err)
+	}
+	defer d.Close()
 	f, err := os.CreateTemp(s.tmpDir, h.String()+".*")
 	if err != nil {
 		return fmt.Errorf("chunk: put %s: %w", h, err)
 	}
 	tmp := f.Name()
-	// No flush per file: the group flush below makes the data, the rename
-	// and any new fan-out directory durable together (see sync.go).
-	err = writeFile(f, data, mtime, false)
+	err = s.writeFile(f, data, mtime)
 	if err == nil {
 		err = os.Rename(tmp, p)
-		if errors.Is(err, fs.ErrNotExist) {
-			// First chunk in this fan-out directory.
-			if err = s.makeFanout(h); err == nil {
-				err = os.Rename(tmp, p)
-			}
-		}
 	}
 	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("chunk: put %s: %w", h, err)
 	}
-	if err := s.flush(); err != nil {
+	if err := s.dirSync(d); err != nil {
 		// The rename may not survive a crash. Remove the file so that a
 		// retried Put writes it again rather than trusting it as a dedup hit.
 		os.Remove(p)
@@ -295,16 +329,18 @@ func (s *Store) write(h Hash, p string, data []byte, mtime time.Time) error {
 	return nil
 }
 
-// writeFile writes data to f, sets its modification time, optionally
-// fsyncs it, and closes it.
-func writeFile(f *os.File, data []byte, mtime time.Time, sync bool) error {
+// writeFile writes data and its block checksums (blocks.go) to f, sets its
+// modification time, flushes its data, and closes it.
+func (s *Store) writeFile(f *os.File, data []byte, mtime time.Time) error {
 	_, err := f.Write(data)
 	if err == nil {
-		// Before the fsync, so the fsync covers it.
+		_, err = f.Write(appendTrailer(make([]byte, 0, fileSize(int64(len(data)))-int64(len(data))), data))
+	}
+	if err == nil {
 		err = os.Chtimes(f.Name(), mtime, mtime)
 	}
-	if err == nil && sync {
-		err = f.Sync()
+	if err == nil {
+		err = s.dataSync(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -312,7 +348,8 @@ func writeFile(f *os.File, data []byte, mtime time.Time, sync bool) error {
 	return err
 }
 
-// Get returns the chunk h after verifying its SHA-256. It returns an error
+// Get returns the chunk h after verifying it (its block checksums, or the
+// SHA-256 of a file written before them). It returns an error
 // wrapping ErrNotFound if the chunk is absent, or ErrCorrupt if its bytes
 // are damaged (the damaged file is quarantined).
 func (s *Store) Get(h Hash) ([]byte, error) {
@@ -324,18 +361,15 @@ func (s *Store) Get(h Hash) ([]byte, error) {
 // new slice; on error, a slice of length zero.
 func (s *Store) GetInto(h Hash, buf []byte) ([]byte, error) {
 	buf, fi, err := s.read(h, buf)
-	if err != nil {
-		return buf[:0], err
-	}
-	if Sum(buf) != h {
+	if errors.Is(err, ErrCorrupt) {
 		s.quarantine(h, fi)
-		return buf[:0], fmt.Errorf("chunk: get %s: %w", h, ErrCorrupt)
 	}
-	return buf, nil
+	return buf, err
 }
 
-// read reads chunk h whole, without verifying it, and returns what it read
-// and the file's FileInfo (the identity quarantine checks).
+// read reads chunk h whole and verifies it, and returns its data and the
+// file's FileInfo (the identity quarantine checks). The data goes into
+// buf's storage when it is large enough.
 func (s *Store) read(h Hash, buf []byte) ([]byte, os.FileInfo, error) {
 	f, err := os.Open(s.path(h))
 	if err != nil {
@@ -346,32 +380,75 @@ func (s *Store) read(h Hash, buf []byte) ([]byte, os.FileInfo, error) {
 	if err != nil {
 		return buf[:0], nil, fmt.Errorf("chunk: get %s: %w", h, err)
 	}
-	n := fi.Size()
+	size := fi.Size()
+	n, err := parseFooter(f, size)
+	legacy := errors.Is(err, errNoTrailer)
+	switch {
+	case legacy:
+		n = size
+	case err != nil:
+		return buf[:0], fi, fmt.Errorf("chunk: get %s: %w", h, err)
+	}
 	if int64(cap(buf)) < n {
 		buf = make([]byte, n)
 	}
 	buf = buf[:n]
-	if _, err := io.ReadFull(f, buf); err != nil {
-		return buf[:0], nil, fmt.Errorf("chunk: get %s: %w", h, err)
+	if _, err := f.ReadAt(buf, 0); err != nil && !(err == io.EOF && n == 0) {
+		return buf[:0], fi, fmt.Errorf("chunk: get %s: %w", h, err)
+	}
+	if legacy {
+		if Sum(buf) != h {
+			return buf[:0], fi, fmt.Errorf("chunk: get %s: %w", h, ErrCorrupt)
+		}
+		return buf, fi, nil
+	}
+	crcs := make([]byte, size-n-footerLen)
+	if _, err := f.ReadAt(crcs, n); err != nil {
+		return buf[:0], fi, fmt.Errorf("chunk: get %s: %w", h, err)
+	}
+	if bad := verifyBlocks(buf, crcs, 0); bad >= 0 {
+		return buf[:0], fi, fmt.Errorf("chunk: get %s: block %d: %w", h, bad, ErrCorrupt)
 	}
 	return buf, fi, nil
 }
 
+// intact reports whether the chunk file fi of h holds n bytes whose blocks
+// verify. The caller holds h's lock.
+func (s *Store) intact(h Hash, fi os.FileInfo, n int) bool {
+	if d, ok := dataSize(fi.Size()); (!ok || d != int64(n)) && fi.Size() != int64(n) {
+		return false
+	}
+	bufp := chunkBufs.Get().(*[]byte)
+	defer chunkBufs.Put(bufp)
+	data, _, err := s.read(h, (*bufp)[:0])
+	if cap(data) > cap(*bufp) {
+		*bufp = data[:0]
+	}
+	return err == nil && len(data) == n
+}
+
 // ReadAt reads len(p) bytes of chunk h starting at off, like io.ReaderAt,
-// WITHOUT verifying the chunk: use it for ranges of large chunks, where
-// hashing the whole chunk would cost more than the read. The scrubber
-// verifies these chunks in the background.
+// verifying the checksum of every 64 KiB block it returns (blocks.go): a
+// range costs a CRC of what it reads, not a hash of the whole chunk. A
+// damaged block fails the read with ErrCorrupt and quarantines the file.
 func (s *Store) ReadAt(h Hash, p []byte, off int64) (int, error) {
 	f, err := os.Open(s.path(h))
 	if err != nil {
 		return 0, s.pathError("read", h, err)
 	}
 	defer f.Close()
-	n, err := f.ReadAt(p, off)
-	if err != nil && err != io.EOF {
-		return n, fmt.Errorf("chunk: read %s: %w", h, err)
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("chunk: read %s: %w", h, err)
 	}
-	return n, err
+	n, err := readRange(h, f, fi.Size(), p, off)
+	switch {
+	case err == nil || err == io.EOF:
+		return n, err
+	case errors.Is(err, ErrCorrupt):
+		s.quarantine(h, fi)
+	}
+	return n, fmt.Errorf("chunk: read %s: %w", h, err)
 }
 
 // Has reports whether the store holds chunk h.
@@ -380,13 +457,23 @@ func (s *Store) Has(h Hash) bool {
 	return err == nil
 }
 
-// Size returns the size of chunk h, or an error wrapping ErrNotFound.
+// Size returns the size of chunk h's data, or an error wrapping ErrNotFound.
 func (s *Store) Size(h Hash) (int64, error) {
 	fi, err := os.Lstat(s.path(h))
 	if err != nil {
 		return 0, s.pathError("size", h, err)
 	}
-	return fi.Size(), nil
+	return sizeOf(fi), nil
+}
+
+// sizeOf is the chunk data size of the chunk file fi (what Stats counts):
+// its size less the block checksums, or the whole file for one written
+// before them.
+func sizeOf(fi os.FileInfo) int64 {
+	if n, ok := dataSize(fi.Size()); ok {
+		return n
+	}
+	return fi.Size()
 }
 
 // Delete removes chunk h unconditionally, or returns an error wrapping
@@ -403,7 +490,7 @@ func (s *Store) Delete(h Hash) error {
 	if err := os.Remove(p); err != nil {
 		return fmt.Errorf("chunk: delete %s: %w", h, err)
 	}
-	s.added(-1, -fi.Size())
+	s.added(-1, -sizeOf(fi))
 	return nil
 }
 
@@ -420,7 +507,7 @@ func (s *Store) Walk(fn func(h Hash, size int64, mtime time.Time) error) error {
 		if err != nil {
 			return fmt.Errorf("chunk: walk: %w", err)
 		}
-		return fn(h, fi.Size(), fi.ModTime())
+		return fn(h, sizeOf(fi), fi.ModTime())
 	})
 }
 
@@ -432,3 +519,6 @@ func (s *Store) pathError(op string, h Hash, err error) error {
 	}
 	return fmt.Errorf("chunk: %s %s: %w", op, h, err)
 }
+
+// Dir returns the store's directory.
+func (s *Store) Dir() string { return s.dir }

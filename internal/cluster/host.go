@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -73,6 +72,18 @@ type Config struct {
 // ErrStopped is returned by requests to a host that is shutting down.
 var ErrStopped = errors.New("cluster: host stopped")
 
+// ErrStorageFailed is returned by every request once the host could not
+// persist its raft state (see failStop): the node is fail-stop.
+var ErrStorageFailed = errors.New("cluster: raft storage failed; node refuses requests until restart")
+
+// Failed returns the error that stopped the host's storage, or nil.
+func (h *Host) Failed() error {
+	if p := h.failed.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
 // ErrNoGroup is returned for requests to a group this node does not host.
 var ErrNoGroup = errors.New("cluster: no such group on this node")
 
@@ -93,6 +104,8 @@ type Host struct {
 	stopc   chan struct{}
 	donec   chan struct{}
 	nextID  atomic.Uint64
+	// failed holds the error that made the loop fail-stop (see failStop).
+	failed atomic.Pointer[error]
 
 	placement atomic.Pointer[desiredVoters]
 	live      liveness
@@ -128,9 +141,12 @@ type indexedReads struct {
 
 type proposal struct {
 	gid  uint64
-	data []byte // 8-byte proposal id followed by the command
+	data []byte // the entry: proposal id, deadline, command (deadline.go)
 	cc   *pb.ConfChangeV2
-	errc chan error
+	// deadline is when the proposer stops waiting (zero: never); a
+	// proposal still queued then is dropped, not stepped.
+	deadline time.Time
+	errc     chan error
 }
 
 type readRequest struct {
@@ -264,9 +280,8 @@ func (h *Host) Stop() {
 // durable on this node.
 func (h *Host) Propose(ctx context.Context, gid uint64, cmd []byte) (any, error) {
 	id := h.nextID.Add(1)
-	data := make([]byte, 8+len(cmd))
-	binary.BigEndian.PutUint64(data, id)
-	copy(data[8:], cmd)
+	deadline, _ := ctx.Deadline()
+	data := encodeEntry(id, deadline, cmd)
 	resc := make(chan any, 1)
 	h.mu.Lock()
 	if h.stopped {
@@ -280,7 +295,7 @@ func (h *Host) Propose(ctx context.Context, gid uint64, cmd []byte) (any, error)
 		delete(h.waiters, id)
 		h.mu.Unlock()
 	}()
-	p := &proposal{gid: gid, data: data, errc: make(chan error, 1)}
+	p := &proposal{gid: gid, data: data, deadline: deadline, errc: make(chan error, 1)}
 	select {
 	case h.propc <- p:
 	case <-ctx.Done():
@@ -303,6 +318,9 @@ func (h *Host) Propose(ctx context.Context, gid uint64, cmd []byte) (any, error)
 	case res := <-resc:
 		if err, ok := res.(leaderChanged); ok {
 			metrics.RaftProposals.WithLabelValues("leader_changed").Inc()
+			return nil, err
+		}
+		if err, ok := res.(error); ok {
 			return nil, err
 		}
 		metrics.RaftProposals.WithLabelValues("applied").Inc()

@@ -105,8 +105,8 @@ func (h *Host) run() {
 		if err := h.handleReady(dirty); err != nil {
 			// The node cannot make its state durable; continuing would
 			// acknowledge writes that may be lost.
-			h.log.Error("raft: persisting ready state failed, stopping", "err", err)
-			panic(fmt.Sprintf("anode: raft persistence failed: %v", err))
+			h.failStop(err)
+			return
 		}
 		// Groups that still have work (entries committed by the append
 		// just persisted, say) stay dirty, so the next iteration handles
@@ -123,6 +123,11 @@ func (h *Host) propose(p *proposal, dirty map[uint64]*group) {
 	g, ok := h.groups[p.gid]
 	if !ok {
 		p.errc <- ErrNoGroup
+		return
+	}
+	if !p.deadline.IsZero() && time.Now().After(p.deadline) {
+		metrics.RaftProposals.WithLabelValues("expired").Inc()
+		p.errc <- fmt.Errorf("group %d: %w", p.gid, ErrProposalExpired)
 		return
 	}
 	g.wake()
@@ -159,6 +164,7 @@ func (h *Host) read(r *readRequest, dirty map[uint64]*group) {
 }
 
 func (h *Host) step(msgs []GroupMessage, dirty map[uint64]*group) {
+	now := time.Now()
 	for i := range msgs {
 		g, ok := h.groups[msgs[i].Group]
 		if !ok {
@@ -170,6 +176,9 @@ func (h *Host) step(msgs []GroupMessage, dirty map[uint64]*group) {
 			continue
 		}
 		g.received(msgs[i])
+		if !DropExpiredProposals(&msgs[i].Msg, now) {
+			continue
+		}
 		if err := g.rn.Step(msgs[i].Msg); err != nil {
 			h.log.Debug("raft: step", "group", g.id, "err", err)
 		}
@@ -228,9 +237,8 @@ func (h *Host) handleReady(dirty map[uint64]*group) error {
 			}
 			switch e.Type {
 			case pb.EntryNormal:
-				if len(e.Data) >= 8 {
-					id := binary.BigEndian.Uint64(e.Data)
-					res := g.sm.Apply(b, e.Index, e.Data[8:])
+				if id, _, cmd, ok := decodeEntry(e.Data); ok {
+					res := g.sm.Apply(b, e.Index, cmd)
 					results = append(results, result{id, res})
 				}
 			case pb.EntryConfChange, pb.EntryConfChangeV2:
@@ -333,6 +341,38 @@ func (g *group) failInflightReads(err error) {
 			r.done <- err
 		}
 		delete(g.inflight, id)
+	}
+}
+
+// failStop is what the loop does once it cannot persist a Ready: nothing
+// more is stepped, proposed, applied or acknowledged (the node is
+// fail-stop), every waiter gets ErrStorageFailed, and requests get it until
+// Stop. It does not exit the process: reads of other stores and the admin
+// API keep answering, and an operator (or the supervisor, on restart)
+// sees why in the log and in anode_storage_failed{store="raft"}.
+func (h *Host) failStop(cause error) {
+	err := fmt.Errorf("%w: %w", ErrStorageFailed, cause)
+	h.log.Error("raft: persisting ready state failed; the node stops acknowledging writes until restarted", "err", cause)
+	metrics.StorageFailed.WithLabelValues("raft").Set(1)
+	h.failed.Store(&err)
+	h.failAll(err)
+	h.mu.Lock()
+	for id, w := range h.waiters {
+		w.c <- err
+		delete(h.waiters, id)
+	}
+	h.mu.Unlock()
+	for {
+		select {
+		case <-h.stopc:
+			return
+		case p := <-h.propc:
+			p.errc <- err
+		case r := <-h.readc:
+			r.done <- err
+		case <-h.recvc:
+		case <-h.reportc:
+		}
 	}
 }
 

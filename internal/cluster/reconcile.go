@@ -80,6 +80,25 @@ func (h *Host) Reconcile(ctx context.Context, members []uint64) (ReconcileStats,
 	return rs, nil
 }
 
+// maxPromotionLag is how many committed entries a learner may still miss
+// when it is promoted: the group keeps committing while the change is
+// proposed, so it can never be zero, and it is small enough that the new
+// voter holds the log a quorum relies on.
+const maxPromotionLag = 64
+
+// caughtUp reports whether node id has acknowledged (raft progress Match)
+// the group's log up to within maxPromotionLag of its commit index. A node
+// that acknowledged nothing (Match 0: it has not even received a snapshot)
+// is never caught up, whatever the commit index: promoting it would let a
+// quorum form with a member that holds nothing.
+func caughtUp(g GroupStatus, id uint64) bool {
+	m, ok := g.Matched[id]
+	if !ok || m == 0 || g.Commit == 0 {
+		return false
+	}
+	return m+maxPromotionLag >= g.Commit
+}
+
 // nextChange returns the next membership change group g needs to reach
 // the target (nil if none can be made now), and whether g is settled.
 func nextChange(g GroupStatus, members, want []uint64, self uint64) (*pb.ConfChangeV2, bool) {
@@ -114,7 +133,7 @@ func nextChange(g GroupStatus, members, want []uint64, self uint64) (*pb.ConfCha
 		if in(g.Voters, w) {
 			continue
 		}
-		if g.Matched == nil || g.Commit == 0 || g.Matched[w]+64 < g.Commit {
+		if !caughtUp(g, w) {
 			return nil, false // still catching up
 		}
 		changes = append(changes, pb.ConfChangeSingle{Type: pb.ConfChangeAddNode, NodeID: w})

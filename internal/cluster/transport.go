@@ -9,11 +9,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
 	pb "go.etcd.io/raft/v3/raftpb"
+
+	"github.com/anode/anode/internal/peer"
 )
 
 // The node transport carries raft messages between nodes as HTTP POSTs to
@@ -24,36 +25,40 @@ import (
 // messages are dropped, which raft tolerates (it retries, and is told the
 // peer is unreachable).
 
-// ClusterHeader carries the cluster name on every node-to-node request, so
-// that nodes of different clusters never talk.
-const ClusterHeader = "X-Anode-Cluster"
+// MaxBatchBytes is the most a /raft request carries: the sender stops
+// gathering messages at this size (a single larger message, a snapshot,
+// goes alone), and the receiver refuses bodies above MaxRaftBody.
+const MaxBatchBytes = 16 << 20
 
-// fromHeader carries the sending node's ID on /raft batches.
-const fromHeader = "X-Anode-From"
+// MaxRaftBody is the largest /raft body a node accepts: a batch, or one
+// snapshot of a group's metadata. It bounds what one request can make the
+// receiver allocate.
+const MaxRaftBody = 256 << 20
 
-// HTTPTransport implements Transport over HTTP.
+// HTTPTransport implements Transport over HTTPS on the cluster port (see
+// internal/peer: mutual TLS, and the cluster and node IDs on every request).
 type HTTPTransport struct {
-	self    uint64
-	cluster string
-	client  *http.Client
-	host    *Host
-	log     *slog.Logger
+	self   peer.Identity
+	client *http.Client
+	host   *Host
+	log    *slog.Logger
 
 	mu    sync.Mutex
-	peers map[uint64]*peer
+	peers map[uint64]*peerLink
 }
 
-type peer struct {
+type peerLink struct {
 	id    uint64
 	addr  string
 	queue chan []GroupMessage
 	stop  chan struct{}
 }
 
-// NewHTTPTransport returns a transport for node self of the named cluster.
-// SetHost must be called before messages flow.
-func NewHTTPTransport(self uint64, cluster string, client *http.Client, log *slog.Logger) *HTTPTransport {
-	return &HTTPTransport{self: self, cluster: cluster, client: client, log: log, peers: make(map[uint64]*peer)}
+// NewHTTPTransport returns a transport for node self. client must carry
+// the cluster's TLS configuration. SetHost must be called before messages
+// flow.
+func NewHTTPTransport(self peer.Identity, client *http.Client, log *slog.Logger) *HTTPTransport {
+	return &HTTPTransport{self: self, client: client, log: log, peers: make(map[uint64]*peerLink)}
 }
 
 // SetHost sets the host that receives reports about sends.
@@ -78,7 +83,7 @@ func (t *HTTPTransport) SetPeer(id uint64, addr string) {
 		}
 		close(p.stop)
 	}
-	p := &peer{id: id, addr: addr, queue: make(chan []GroupMessage, 256), stop: make(chan struct{})}
+	p := &peerLink{id: id, addr: addr, queue: make(chan []GroupMessage, 256), stop: make(chan struct{})}
 	t.peers[id] = p
 	go t.sendLoop(p)
 }
@@ -138,7 +143,7 @@ func (t *HTTPTransport) unreachable(batch []GroupMessage) {
 	}
 }
 
-func (t *HTTPTransport) sendLoop(p *peer) {
+func (t *HTTPTransport) sendLoop(p *peerLink) {
 	// An empty batch goes out when nothing else did for a ping interval:
 	// it tells the peer this node is alive (see quiesce.go).
 	ping := time.NewTicker(t.pingInterval())
@@ -151,11 +156,13 @@ func (t *HTTPTransport) sendLoop(p *peer) {
 		case batch = <-p.queue:
 		case <-ping.C:
 		}
+		size := batchSize(batch)
 	gather:
-		for len(batch) < 4096 {
+		for len(batch) < 4096 && size < MaxBatchBytes {
 			select {
 			case more := <-p.queue:
 				batch = append(batch, more...)
+				size += batchSize(more)
 			default:
 				break gather
 			}
@@ -182,7 +189,17 @@ func (t *HTTPTransport) sendLoop(p *peer) {
 	}
 }
 
-func (t *HTTPTransport) post(p *peer, batch []GroupMessage) error {
+// batchSize estimates the encoded size of messages (entries and snapshot
+// data dominate).
+func batchSize(batch []GroupMessage) int {
+	n := 0
+	for i := range batch {
+		n += batch[i].Msg.Size()
+	}
+	return n
+}
+
+func (t *HTTPTransport) post(p *peerLink, batch []GroupMessage) error {
 	body, err := EncodeMessages(batch)
 	if err != nil {
 		return err
@@ -193,12 +210,11 @@ func (t *HTTPTransport) post(p *peer, batch []GroupMessage) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+p.addr+"/raft", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://"+p.addr+"/raft", bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
-	req.Header.Set(ClusterHeader, t.cluster)
-	req.Header.Set(fromHeader, strconv.FormatUint(t.self, 10))
+	peer.SetHeaders(req, t.self, p.id)
 	req.Header.Set("Content-Type", "application/octet-stream")
 	resp, err := t.client.Do(req)
 	if err != nil {
@@ -258,15 +274,20 @@ func DecodeMessages(b []byte) ([]GroupMessage, error) {
 }
 
 // Handler returns the HTTP handler of /raft, which delivers received
-// batches to the host.
-func (h *Host) Handler(cluster string, maxBody int64) http.Handler {
+// batches to the host. It must be mounted behind a peer.Guard, which has
+// authenticated the sender and checked the cluster and node IDs; the
+// handler checks that every message is from that sender and to this node.
+// Bodies above maxBody are refused before they are read in full; the body
+// buffer grows with what is actually received, never with what the
+// Content-Length claims.
+func (h *Host) Handler(maxBody int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
-		if r.Header.Get(ClusterHeader) != cluster {
-			http.Error(w, "wrong cluster", http.StatusForbidden)
+		if r.ContentLength > maxBody {
+			http.Error(w, fmt.Sprintf("raft batch of %d bytes is over the limit of %d", r.ContentLength, maxBody), http.StatusRequestEntityTooLarge)
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
@@ -279,7 +300,14 @@ func (h *Host) Handler(cluster string, maxBody int64) http.Handler {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		if from, err := strconv.ParseUint(r.Header.Get(fromHeader), 10, 64); err == nil {
+		from := peer.Sender(r)
+		for _, m := range msgs {
+			if m.Msg.From != from || m.Msg.To != h.cfg.NodeID {
+				http.Error(w, fmt.Sprintf("raft message from %d to %d in a batch from node %d to node %d", m.Msg.From, m.Msg.To, from, h.cfg.NodeID), http.StatusForbidden)
+				return
+			}
+		}
+		if from != 0 {
 			h.Heard(from)
 		}
 		if len(msgs) > 0 {

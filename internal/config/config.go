@@ -22,6 +22,7 @@ type Config struct {
 	S3      S3Config      `toml:"s3"`
 	Raft    RaftConfig    `toml:"raft"`
 	Parquet ParquetConfig `toml:"parquet"`
+	Admin   AdminConfig   `toml:"admin"`
 	Metrics MetricsConfig `toml:"metrics"`
 	Logging LoggingConfig `toml:"logging"`
 	// Lifecycle configures the background runner of bucket lifecycle rules.
@@ -74,6 +75,26 @@ type ClusterConfig struct {
 	// ElectionTimeoutMS is the Raft election timeout, a whole multiple (at
 	// least 3) of HeartbeatIntervalMS because etcd raft counts it in ticks.
 	ElectionTimeoutMS int `toml:"election_timeout_ms"`
+
+	// Secret is the shared cluster secret: nodes derive the cluster CA
+	// from it and authenticate each other with mutual TLS (internal/peer).
+	// PreviousSecret is still accepted during a rollover.
+	Secret         string `toml:"secret"`
+	PreviousSecret string `toml:"previous_secret"`
+	// TLSCertFile, TLSKeyFile and TLSCAFile are operator certificates for
+	// the cluster port, used instead of a secret.
+	TLSCertFile string `toml:"tls_cert_file"`
+	TLSKeyFile  string `toml:"tls_key_file"`
+	TLSCAFile   string `toml:"tls_ca_file"`
+	// JoinToken is an operator's join token (`anode admin join-token`),
+	// the proof a joining node without the secret gives.
+	JoinToken string `toml:"join_token"`
+}
+
+// HasPeerCredentials reports whether the operator configured how nodes
+// authenticate each other (a secret or certificates).
+func (c ClusterConfig) HasPeerCredentials() bool {
+	return c.Secret != "" || c.TLSCertFile != ""
 }
 
 // HeartbeatInterval returns HeartbeatIntervalMS as a duration.
@@ -123,7 +144,10 @@ func (c StorageConfig) GCInterval() time.Duration { return secs(c.GCIntervalSecs
 
 // S3Config configures the S3 API.
 type S3Config struct {
-	// Region is the region the server reports and expects in signatures.
+	// Region, when set, is the only region accepted in signatures and in
+	// CreateBucket location constraints. Empty (the default) accepts any
+	// signing region; buckets then report the region they were created
+	// with (us-east-1 without a location constraint).
 	Region string `toml:"region"`
 	// Domains are the host names under which bucket.<domain> is a
 	// virtual-host-style request for bucket.
@@ -139,6 +163,18 @@ type S3Config struct {
 	MinPartSize Size `toml:"min_part_size"`
 	// VirtualHostStyle enables bucket.<domain> requests for the Domains.
 	VirtualHostStyle bool `toml:"virtual_host_style"`
+	// TLSCertFile and TLSKeyFile, when set, make the S3 port serve HTTPS;
+	// the files are read again when they change.
+	TLSCertFile string `toml:"tls_cert_file"`
+	TLSKeyFile  string `toml:"tls_key_file"`
+}
+
+// AdminConfig configures the admin port.
+type AdminConfig struct {
+	// TLSCertFile and TLSKeyFile, when set, make the admin port serve
+	// HTTPS; the files are read again when they change.
+	TLSCertFile string `toml:"tls_cert_file"`
+	TLSKeyFile  string `toml:"tls_key_file"`
 }
 
 // RequestTimeout returns RequestTimeoutSecs as a duration.
@@ -186,8 +222,13 @@ type MetricsConfig struct {
 	// RetentionSecs is how long samples are kept in process; 0 keeps none
 	// (Prometheus keeps the history).
 	RetentionSecs int `toml:"retention_secs"`
-	// EnablePprof serves net/http/pprof under /debug/pprof/ on the admin port.
+	// EnablePprof serves net/http/pprof under /debug/pprof/ on the admin
+	// port, to the root credentials only.
 	EnablePprof bool `toml:"enable_pprof"`
+	// Auth is who may read /metrics: "none" (anyone, the default) or
+	// "bearer" (requests with "Authorization: Bearer <BearerToken>").
+	Auth        string `toml:"auth"`
+	BearerToken string `toml:"bearer_token"`
 }
 
 // Interval returns IntervalSecs as a duration.
@@ -258,7 +299,7 @@ func Default() *Config {
 			GCIntervalSecs:    600,
 		},
 		S3: S3Config{
-			Region:             "us-east-1",
+			Region:             "",
 			Domains:            []string{"localhost"},
 			MaxBodySize:        5 * GiB,
 			RequestTimeoutSecs: 300,
@@ -283,6 +324,7 @@ func Default() *Config {
 			Enabled:       true,
 			IntervalSecs:  15,
 			RetentionSecs: 0,
+			Auth:          "none",
 		},
 		Logging: LoggingConfig{
 			Level:   "info",

@@ -106,7 +106,7 @@ func TestSampleFile(t *testing.T) {
 			GCIntervalSecs:    600,      // default
 		},
 		S3: S3Config{
-			Region:             "us-east-1",           // default
+			Region:             "",                    // default
 			Domains:            []string{"localhost"}, // default
 			MaxBodySize:        5368709120,
 			RequestTimeoutSecs: 300,
@@ -116,7 +116,7 @@ func TestSampleFile(t *testing.T) {
 		},
 		Raft:      RaftConfig{SnapshotInterval: 10000, MaxLogEntries: 100000, CompactionThreshold: 50000, EnableCompaction: true},
 		Parquet:   ParquetConfig{EnableCache: true, CacheSize: 268435456, RowGroupSize: 100000, EnablePredicatePushdown: true, EnableColumnPruning: true},
-		Metrics:   MetricsConfig{Enabled: true, IntervalSecs: 15, RetentionSecs: 0},
+		Metrics:   MetricsConfig{Enabled: true, IntervalSecs: 15, RetentionSecs: 0, Auth: "none"},
 		Logging:   LoggingConfig{Level: "info", JSONFormat: false, File: "/var/log/anode/anode.log", Rotate: true, MaxSize: 104857600},
 		Lifecycle: LifecycleConfig{IntervalSecs: 3600, Rate: 100, DaySeconds: 86400},
 
@@ -164,7 +164,7 @@ func TestDefaults(t *testing.T) {
 		{"storage.inline_threshold", got.Storage.InlineThreshold, 64 * KiB},
 		{"storage.gc_grace_secs", got.Storage.GCGraceSecs, 3600},
 		{"storage.gc_interval_secs", got.Storage.GCIntervalSecs, 600},
-		{"s3.region", got.S3.Region, "us-east-1"},
+		{"s3.region", got.S3.Region, ""},
 		{"s3.domains", got.S3.Domains, []string{"localhost"}},
 		{"s3.max_body_size", got.S3.MaxBodySize, 5 * GiB},
 		{"s3.min_part_size", got.S3.MinPartSize, 5 * MiB},

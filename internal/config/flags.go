@@ -29,6 +29,7 @@ var flagSpecs = []flagSpec{
 	{"data-dir", "storage.data_dir", "DIR", "directory of this node's data"},
 	{"initial-members", "cluster.initial_members", "A,B,C", "cluster addresses of the nodes that bootstrap a new cluster"},
 	{"join", "cluster.join", "ADDR", "cluster address of a running node to join"},
+	{"join-token", "cluster.join_token", "TOKEN", "join token from 'anode admin join-token' (when this node has no cluster secret)"},
 	{"replication-factor", "cluster.replication_factor", "N", "replicas of each placement group and chunk"},
 	{"placement-groups", "cluster.placement_groups", "N", "number of metadata Raft groups"},
 	{"chunk-size", "storage.chunk_size", "SIZE", "size objects are cut into, such as 4MiB"},

@@ -67,6 +67,22 @@ func (c *Config) validate(sources map[string]string) error {
 			cl.ElectionTimeoutMS, cl.HeartbeatIntervalMS)
 	}
 
+	if cl.Secret != "" && len(cl.Secret) < minSecretLength {
+		ch.fail("cluster.secret", "must be at least %d characters (for example the output of `openssl rand -hex 32`)", minSecretLength)
+	}
+	if cl.PreviousSecret != "" && cl.Secret == "" {
+		ch.fail("cluster.previous_secret", "is accepted only during a rollover to a new cluster.secret: set cluster.secret too")
+	}
+	if cl.Secret != "" && cl.TLSCertFile != "" {
+		ch.fail("cluster.tls_cert_file", "cannot be used with cluster.secret: nodes authenticate with the secret or with certificates, not both")
+	}
+	if (cl.TLSCertFile != "" || cl.TLSKeyFile != "" || cl.TLSCAFile != "") && (cl.TLSCertFile == "" || cl.TLSKeyFile == "" || cl.TLSCAFile == "") {
+		ch.fail("cluster.tls_cert_file", "cluster.tls_cert_file, cluster.tls_key_file and cluster.tls_ca_file are set together")
+	}
+	if cl.JoinToken != "" && cl.Join == "" {
+		ch.fail("cluster.join_token", "is used with cluster.join (the address of the node to join)")
+	}
+
 	st := &c.Storage
 	if st.DataDir == "" {
 		ch.fail("storage.data_dir", "must not be empty")
@@ -81,7 +97,10 @@ func (c *Config) validate(sources map[string]string) error {
 	inRange(ch, "storage.gc_interval_secs", st.GCIntervalSecs, 1, maxDaySecs)
 
 	s3 := &c.S3
-	ch.name("s3.region", s3.Region)
+	if s3.Region != "" {
+		// Empty means any signing region is accepted (docs/configuration.md).
+		ch.name("s3.region", s3.Region)
+	}
 	for _, d := range s3.Domains {
 		if d == "" || strings.ContainsAny(d, ":/ \t") {
 			ch.fail("s3.domains", "%q is not a host name (no scheme, port or path)", d)
@@ -95,6 +114,9 @@ func (c *Config) validate(sources map[string]string) error {
 	if inRange(ch, "s3.min_part_size", s3.MinPartSize, 1, 5*GiB) && s3.MinPartSize > s3.MaxBodySize {
 		ch.fail("s3.min_part_size", "%v must not exceed s3.max_body_size (%v)", s3.MinPartSize, s3.MaxBodySize)
 	}
+
+	ch.certPair("s3.tls_cert_file", s3.TLSCertFile, "s3.tls_key_file", s3.TLSKeyFile)
+	ch.certPair("admin.tls_cert_file", c.Admin.TLSCertFile, "admin.tls_key_file", c.Admin.TLSKeyFile)
 
 	r := &c.Raft
 	inRange(ch, "raft.snapshot_interval", r.SnapshotInterval, 1, maxRaftEntries)
@@ -113,6 +135,15 @@ func (c *Config) validate(sources map[string]string) error {
 	m := &c.Metrics
 	inRange(ch, "metrics.interval_secs", m.IntervalSecs, 1, 3600)
 	inRange(ch, "metrics.retention_secs", m.RetentionSecs, 0, maxMonthSecs)
+	switch m.Auth {
+	case "none":
+	case "bearer":
+		if len(m.BearerToken) < 16 {
+			ch.fail("metrics.bearer_token", "must be at least 16 characters when metrics.auth is \"bearer\"")
+		}
+	default:
+		ch.fail("metrics.auth", "%q is not \"none\" or \"bearer\"", m.Auth)
+	}
 
 	l := &c.Logging
 	if _, err := parseLevel(l.Level); err != nil {
@@ -133,6 +164,16 @@ func (c *Config) validate(sources map[string]string) error {
 		ch.errs = append(ch.errs, fmt.Errorf("%s: must be at least 8 characters", envRootPassword))
 	}
 	return errors.Join(ch.errs...)
+}
+
+// minSecretLength is peer.MinSecretLength (config does not import peer).
+const minSecretLength = 32
+
+// certPair checks that a certificate and its key are set together.
+func (ch *checker) certPair(certKey, cert, keyKey, key string) {
+	if (cert == "") != (key == "") {
+		ch.fail(certKey, "%s and %s are set together", certKey, keyKey)
+	}
 }
 
 // checker collects validation errors.

@@ -294,9 +294,10 @@ func (r *Runner) apply(ctx context.Context, gid uint64, b *meta.Bucket, acts []a
 		}
 		now := r.cfg.Now()
 		cmd := &meta.Command{Op: meta.OpExpire, Time: now.UnixNano(), Bucket: b.Name, Key: a.key,
-			Versioning: b.Versioning, VersionID: a.versionID, IfSeq: a.seq}
+			Versioning: b.Versioning, VersionID: a.versionID, IfSeq: a.seq, Incarnation: b.Incarnation}
 		if a.kind == KindUploadAborted {
-			cmd = &meta.Command{Op: meta.OpAbortUpload, Time: now.UnixNano(), Bucket: b.Name, Key: a.key, UploadID: a.uploadID}
+			cmd = &meta.Command{Op: meta.OpAbortUpload, Time: now.UnixNano(), Bucket: b.Name, Key: a.key, UploadID: a.uploadID,
+				Incarnation: b.Incarnation}
 		}
 		res, err := r.cfg.Meta.Propose(ctx, gid, cmd)
 		switch {

@@ -31,6 +31,12 @@ const (
 	OpPutRetention Op = 48
 	OpPutLegalHold Op = 49
 	OpExpire       Op = 50
+	// Bucket deletion and deadlines (fence.go).
+	OpLockBucket   Op = 14
+	OpUnlockBucket Op = 15
+	OpCloseBucket  Op = 16
+	OpOpenBucket   Op = 17
+	OpFence        Op = 18
 )
 
 func (o Op) String() string {
@@ -67,6 +73,16 @@ func (o Op) String() string {
 		return "PutLegalHold"
 	case OpExpire:
 		return "Expire"
+	case OpLockBucket:
+		return "LockBucket"
+	case OpUnlockBucket:
+		return "UnlockBucket"
+	case OpCloseBucket:
+		return "CloseBucket"
+	case OpOpenBucket:
+		return "OpenBucket"
+	case OpFence:
+		return "Fence"
 	}
 	return fmt.Sprintf("Op(%d)", uint8(o))
 }
@@ -79,8 +95,20 @@ type Command struct {
 	Op   Op    `json:"op"`
 	Time int64 `json:"t"` // proposer's wall clock, unix nanoseconds
 
+	// Deadline (unix nanoseconds, proposer's clock; 0 for none): apply
+	// refuses the command once its group has applied a command stamped
+	// more than ClockMargin later (fence.go).
+	Deadline int64 `json:"dl,omitempty"`
+
 	Bucket string `json:"b,omitempty"`
 	Key    string `json:"k,omitempty"`
+	// Incarnation is the bucket's, as the proposer read it: object
+	// commands for a deleted or re-created bucket are refused (fence.go).
+	// DeleteBucket and its lease commands name the incarnation they delete.
+	Incarnation uint64 `json:"inc,omitempty"`
+	// Closer names the DeleteBucket that holds a bucket's delete lease
+	// (LockBucket, UnlockBucket, DeleteBucket).
+	Closer string `json:"closer,omitempty"`
 
 	// PutObject: the new version (Seq and VersionID are set by apply).
 	Version *Version `json:"ver,omitempty"`
@@ -88,7 +116,9 @@ type Command struct {
 	// for PutObject and DeleteObject.
 	Versioning string `json:"vs,omitempty"`
 	// Conditions for PutObject: "*" in IfNoneMatch creates only when the
-	// key has no current object; IfMatch requires the current ETag.
+	// key has no current object; IfMatch requires the current ETag. For
+	// DeleteObject, IfMatch requires the current version's ETag ("*": any
+	// live object).
 	IfMatch     string `json:"im,omitempty"`
 	IfNoneMatch string `json:"inm,omitempty"`
 	// VersionID selects the version DeleteObject removes for good.

@@ -14,6 +14,10 @@ import (
 //	'm' gid(8) 'b' bucket                             bucket record (system group)
 //	'm' gid(8) 'u' bucket 0x00 esc(key) uploadID      multipart upload
 //	'm' gid(8) 'p' uploadID 0x00 part(4)              uploaded part
+//	'm' gid(8) 'x' uploadID                           completed upload (multipart.go)
+//	'm' gid(8) 'y' done(8) uploadID                   its expiry index entry
+//	'm' gid(8) 'k'                                    applied clock (fence.go)
+//	'm' gid(8) 'd' bucket                             bucket fence (fence.go)
 //
 // Bucket names cannot contain 0x00, so "bucket 0x00 key" sorts by bucket
 // then key. Where a key is followed by more fields it is escaped (0x00 ->

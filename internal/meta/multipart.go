@@ -7,6 +7,7 @@ import (
 	"maps"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -94,7 +95,7 @@ func (sm *StateMachine) completeUpload(b *pebble.Batch, index uint64, cmd *Comma
 		return nil, err
 	}
 	if !found {
-		return &Result{Err: s3err.NoSuchUpload}, nil
+		return sm.completedAgain(b, cmd)
 	}
 	v := *cmd.Version
 	v.Chunks = nil
@@ -116,25 +117,108 @@ func (sm *StateMachine) completeUpload(b *pebble.Batch, index uint64, cmd *Comma
 	if err != nil || res.Err != nil {
 		return res, err
 	}
-	done := completedUpload{Bucket: cmd.Bucket, Key: cmd.Key, Seq: res.Version.Seq}
+	done := completedUpload{Bucket: cmd.Bucket, Key: cmd.Key, Seq: res.Version.Seq, Done: cmd.Time}
 	if err := setJSON(b, completedKey(sm.gid, cmd.UploadID), &done); err != nil {
+		return nil, err
+	}
+	if err := b.Set(completedExpiryKey(sm.gid, cmd.Time, cmd.UploadID), nil, nil); err != nil {
+		return nil, err
+	}
+	if err := sm.expireCompleted(b); err != nil {
 		return nil, err
 	}
 	return res, sm.dropUpload(b, cmd.Bucket, cmd.Key, cmd.UploadID)
 }
 
+// completedAgain answers a CompleteUpload whose upload is gone: if that
+// upload completed into the same key and its version is still the key's
+// current one, the retry gets the same success (the client's first answer
+// was lost, or two completions raced); otherwise NoSuchUpload, as S3.
+// Deciding here, in apply, also covers a retry proposed while the first
+// completion was still in flight.
+func (sm *StateMachine) completedAgain(b *pebble.Batch, cmd *Command) (*Result, error) {
+	var done completedUpload
+	found, err := getJSON(b, completedKey(sm.gid, cmd.UploadID), &done)
+	if err != nil {
+		return nil, err
+	}
+	if !found || done.Bucket != cmd.Bucket || done.Key != cmd.Key {
+		return &Result{Err: s3err.NoSuchUpload}, nil
+	}
+	var cur Version
+	found, err = getJSON(b, currentKey(sm.gid, cmd.Bucket, cmd.Key), &cur)
+	if err != nil {
+		return nil, err
+	}
+	if !found || cur.Seq != done.Seq {
+		return &Result{Err: s3err.NoSuchUpload}, nil
+	}
+	return &Result{Version: &cur}, nil
+}
+
 // completedUpload remembers which version a completed upload made, so that
 // a client retrying CompleteMultipartUpload (its answer was lost) gets the
 // same success instead of NoSuchUpload, as S3 answers. Stored under
-// 'm' gid 'x' uploadID; about a hundred bytes per completed upload.
+// 'm' gid 'x' uploadID (about a hundred bytes), with an expiry index entry
+// 'm' gid 'y' done(8) uploadID; records expire CompletedUploadTTL after
+// the completion, by the group's applied clock.
 type completedUpload struct {
 	Bucket string `json:"b"`
 	Key    string `json:"k"`
 	Seq    uint64 `json:"seq"`
+	Done   int64  `json:"done,omitempty"` // the completion's Time
 }
+
+// CompletedUploadTTL is how long a completed upload is remembered for
+// retried completions. Clients retry within minutes; a day is generous.
+const CompletedUploadTTL = 24 * time.Hour
+
+// expireBatch bounds the expired records one completion removes: each
+// completion adds one, so removing up to a few keeps pace.
+const expireBatch = 8
 
 func completedKey(gid uint64, uploadID string) []byte {
 	return append(groupPrefix(gid, 'x'), uploadID...)
+}
+
+func completedExpiryKey(gid uint64, done int64, uploadID string) []byte {
+	return append(binary.BigEndian.AppendUint64(groupPrefix(gid, 'y'), uint64(done)), uploadID...)
+}
+
+// expireCompleted removes up to expireBatch completed-upload records older
+// than CompletedUploadTTL by the group's applied clock (deterministic: the
+// clock is in the applied state).
+func (sm *StateMachine) expireCompleted(b *pebble.Batch) error {
+	clock, err := sm.clock(b)
+	if err != nil {
+		return err
+	}
+	cutoff := clock - int64(CompletedUploadTTL)
+	if cutoff <= 0 {
+		return nil
+	}
+	p := groupPrefix(sm.gid, 'y')
+	it, err := b.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: binary.BigEndian.AppendUint64(append([]byte(nil), p...), uint64(cutoff))})
+	if err != nil {
+		return err
+	}
+	var expired [][]byte
+	for ok := it.First(); ok && len(expired) < expireBatch; ok = it.Next() {
+		expired = append(expired, append([]byte(nil), it.Key()...))
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	for _, k := range expired {
+		id := string(k[len(p)+8:])
+		if err := b.Delete(completedKey(sm.gid, id), nil); err != nil {
+			return err
+		}
+		if err := b.Delete(k, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CompletedVersion returns the version a completed upload created, if that

@@ -98,6 +98,13 @@ func versionIDFor(seq uint64) string {
 	return fmt.Sprintf("%016x", seq)
 }
 
+// ValidVersionID reports whether id is a version ID this store makes
+// (other than "null").
+func ValidVersionID(id string) bool {
+	_, ok := seqOfVersionID(id)
+	return ok
+}
+
 // seqOfVersionID inverts versionIDFor.
 func seqOfVersionID(id string) (uint64, bool) {
 	if len(id) != 16 {
@@ -124,6 +131,14 @@ type Bucket struct {
 	Notification []byte `json:"ntf,omitempty"`
 	// Rev counts the record's updates (see UpdateBucket).
 	Rev uint64 `json:"rev,omitempty"`
+	// Incarnation is the system-group index of the CreateBucket that made
+	// the bucket (set by apply): a bucket re-created under the same name
+	// has a larger one (fence.go).
+	Incarnation uint64 `json:"inc,omitempty"`
+	// Deleting is the lease of a DeleteBucket in progress, if any.
+	Deleting *deleteLease `json:"deleting,omitempty"`
+	// Region is the bucket's location constraint ("" for us-east-1).
+	Region string `json:"region,omitempty"`
 }
 
 // Stats are a group's object count and logical bytes, kept by apply.

@@ -51,9 +51,13 @@ func (sm *StateMachine) Apply(b *pebble.Batch, index uint64, data []byte) any {
 }
 
 func (sm *StateMachine) apply(b *pebble.Batch, index uint64, cmd *Command) (*Result, error) {
+	refusal, err := sm.admit(b, cmd)
+	if err != nil || refusal != nil {
+		return &Result{Err: refusal}, err
+	}
 	switch cmd.Op {
 	case OpCreateBucket:
-		return sm.createBucket(b, cmd)
+		return sm.createBucket(b, index, cmd)
 	case OpDeleteBucket:
 		return sm.deleteBucket(b, cmd)
 	case OpUpdateBucket:
@@ -80,11 +84,21 @@ func (sm *StateMachine) apply(b *pebble.Batch, index uint64, cmd *Command) (*Res
 		return sm.putLegalHold(b, cmd)
 	case OpExpire:
 		return sm.expire(b, index, cmd)
+	case OpLockBucket:
+		return sm.lockBucket(b, cmd)
+	case OpUnlockBucket:
+		return sm.unlockBucket(b, cmd)
+	case OpCloseBucket:
+		return sm.closeBucket(b, cmd)
+	case OpOpenBucket:
+		return sm.openBucket(b, cmd)
+	case OpFence:
+		return &Result{}, nil // admit advanced the clock: that is all it does
 	}
 	return nil, fmt.Errorf("unknown op %d", cmd.Op)
 }
 
-func (sm *StateMachine) createBucket(b *pebble.Batch, cmd *Command) (*Result, error) {
+func (sm *StateMachine) createBucket(b *pebble.Batch, index uint64, cmd *Command) (*Result, error) {
 	var cur Bucket
 	found, err := getJSON(b, bucketKey(cmd.Bucket), &cur)
 	if err != nil {
@@ -96,16 +110,25 @@ func (sm *StateMachine) createBucket(b *pebble.Batch, cmd *Command) (*Result, er
 		}
 		return &Result{Err: s3err.BucketAlreadyExists}, nil
 	}
-	return &Result{}, setJSON(b, bucketKey(cmd.Bucket), cmd.BucketRecord)
+	rec := *cmd.BucketRecord
+	rec.Incarnation, rec.Deleting = index, nil
+	return &Result{}, setJSON(b, bucketKey(cmd.Bucket), &rec)
 }
 
+// deleteBucket deletes a bucket's record. It needs the delete lease of the
+// DeleteBucket that closed the bucket in every placement group (fence.go),
+// and, like the lease, expires at that DeleteBucket's deadline.
 func (sm *StateMachine) deleteBucket(b *pebble.Batch, cmd *Command) (*Result, error) {
-	found, err := getJSON(b, bucketKey(cmd.Bucket), &Bucket{})
+	var cur Bucket
+	found, err := getJSON(b, bucketKey(cmd.Bucket), &cur)
 	if err != nil {
 		return nil, err
 	}
-	if !found {
+	if !found || cur.Incarnation != cmd.Incarnation {
 		return &Result{Err: s3err.NoSuchBucket}, nil
+	}
+	if cur.Deleting == nil || cur.Deleting.Holder != cmd.Closer {
+		return &Result{Err: ErrBucketClosing}, nil
 	}
 	return &Result{}, b.Delete(bucketKey(cmd.Bucket), nil)
 }
@@ -131,6 +154,8 @@ func (sm *StateMachine) updateBucket(b *pebble.Batch, cmd *Command) (*Result, er
 	}
 	rec := *cmd.BucketRecord
 	rec.Rev++
+	// What apply owns is not the proposer's to change.
+	rec.Incarnation, rec.Deleting = cur.Incarnation, cur.Deleting
 	return &Result{}, setJSON(b, bucketKey(cmd.Bucket), &rec)
 }
 
@@ -253,15 +278,30 @@ func (sm *StateMachine) eachNoncurrent(b *pebble.Batch, bucket, key string, fn f
 // deleteObject removes a key's current version (unversioned bucket), puts a
 // delete marker on top of it (versioning Enabled or Suspended), or, with a
 // version ID, removes that version for good.
+//
+// With IfMatch, the delete happens only if the key's current version is a
+// live object whose ETag matches (S3 evaluates conditional deletes against
+// the current version only, even when a version ID is named): no live
+// object answers NoSuchKey, another ETag PreconditionFailed, and either
+// way nothing changes. The check runs here, in apply, so that no write
+// can slip in between the check and the delete.
 func (sm *StateMachine) deleteObject(b *pebble.Batch, index uint64, cmd *Command) (*Result, error) {
-	if cmd.VersionID != "" {
-		return sm.deleteVersion(b, cmd)
-	}
 	ck := currentKey(sm.gid, cmd.Bucket, cmd.Key)
 	var cur Version
 	found, err := getJSON(b, ck, &cur)
 	if err != nil {
 		return nil, err
+	}
+	if cmd.IfMatch != "" {
+		if !found || cur.DeleteMarker {
+			return &Result{Err: s3err.NoSuchKey}, nil
+		}
+		if !etagMatches(cmd.IfMatch, cur.ETag) {
+			return &Result{Err: s3err.PreconditionFailed}, nil
+		}
+	}
+	if cmd.VersionID != "" {
+		return sm.deleteVersion(b, cmd)
 	}
 	if cmd.Versioning == "" {
 		if !found {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -20,6 +21,9 @@ type Store struct {
 	host   *cluster.Host
 	db     *pebble.DB
 	groups int
+
+	fenceMu sync.Mutex
+	fencing map[uint64]bool // groups with a fence pending (fenceLater)
 }
 
 // NewStore returns a Store over a running host whose groups are the system
@@ -36,13 +40,29 @@ func (s *Store) GroupOf(bucket, key string) uint64 { return GroupOf(bucket, key,
 
 // Propose applies cmd through group gid and returns its result. A command
 // the state machine refused returns the S3 error it gave.
+//
+// The command carries ctx's deadline (or an earlier one already set in
+// it): it is dropped if still queued then, and apply refuses it once its
+// group has applied a later-stamped command (fence.go). If the outcome is
+// unknown when Propose gives up, it proposes a fence to the group once the
+// deadline and ClockMargin have passed: when the fence applies, the
+// command can no longer take effect.
 func (s *Store) Propose(ctx context.Context, gid uint64, cmd *Command) (*Result, error) {
+	if d, ok := ctx.Deadline(); ok && (cmd.Deadline == 0 || d.UnixNano() < cmd.Deadline) {
+		cmd.Deadline = d.UnixNano()
+	}
+	if cmd.Time == 0 {
+		cmd.Time = time.Now().UnixNano()
+	}
 	data, err := cmd.Encode()
 	if err != nil {
 		return nil, err
 	}
 	res, err := s.host.Propose(ctx, gid, data)
 	if err != nil {
+		if cmd.Deadline != 0 && !errors.Is(err, cluster.ErrProposalExpired) {
+			s.fenceLater(gid, cmd.Deadline)
+		}
 		return nil, unavailable(fmt.Errorf("%v in group %d: %w", cmd.Op, gid, err))
 	}
 	r := res.(*Result)
@@ -50,6 +70,71 @@ func (s *Store) Propose(ctx context.Context, gid uint64, cmd *Command) (*Result,
 		return r, r.Err
 	}
 	return r, nil
+}
+
+// maxFencers bounds the fences waiting to be proposed: under a long
+// partition every write times out, and one fence per group at a time is
+// enough (a fence covers every deadline before its own time).
+const maxFencers = 64
+
+// fenceLater proposes, in the background, a fence to group gid stamped
+// after deadline+ClockMargin, so that a command with that deadline whose
+// outcome is unknown can no longer apply once the fence has. Best effort:
+// if the group cannot commit the fence, it cannot commit the command
+// either, and any later write of the group fences it as well.
+func (s *Store) fenceLater(gid uint64, deadline int64) {
+	s.fenceMu.Lock()
+	if s.fencing == nil {
+		s.fencing = make(map[uint64]bool)
+	}
+	if s.fencing[gid] || len(s.fencing) >= maxFencers {
+		s.fenceMu.Unlock()
+		return
+	}
+	s.fencing[gid] = true
+	s.fenceMu.Unlock()
+	go func() {
+		defer func() {
+			s.fenceMu.Lock()
+			delete(s.fencing, gid)
+			s.fenceMu.Unlock()
+		}()
+		wait := time.Until(time.Unix(0, deadline).Add(ClockMargin + time.Millisecond))
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			defer t.Stop()
+			<-t.C
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), fenceTimeout)
+		defer cancel()
+		s.Propose(ctx, gid, &Command{Op: OpFence, Time: time.Now().UnixNano()})
+	}()
+}
+
+// fenceTimeout bounds one fence proposal.
+const fenceTimeout = 30 * time.Second
+
+// Fence commits a fence stamped at t in every placement group and waits
+// until this node has applied them all: afterwards, every command applied
+// in any group either was applied before (and is in any read of the local
+// state that follows) or has a deadline no earlier than t - ClockMargin.
+// Garbage collection marks after it (see object.CollectGarbage). It is
+// also a read barrier on every group.
+func (s *Store) Fence(ctx context.Context, t time.Time) error {
+	errc := make(chan error, s.groups)
+	for g := 1; g <= s.groups; g++ {
+		go func(gid uint64) {
+			_, err := s.Propose(ctx, gid, &Command{Op: OpFence, Time: t.UnixNano()})
+			errc <- err
+		}(uint64(g))
+	}
+	var first error
+	for g := 0; g < s.groups; g++ {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // unavailable turns a failure to reach consensus into the error clients

@@ -96,10 +96,12 @@ outer:
 			return nil, err
 		}
 		versions = append(versions, older...)
-		skipping := key == skipKey
+		skip := 0
+		if key == skipKey {
+			skip = versionsUpTo(versions, versionIDMarker)
+		}
 		for i, v := range versions {
-			if skipping {
-				skipping = !versionIs(v, versionIDMarker)
+			if i < skip {
 				continue
 			}
 			if count == max {
@@ -116,6 +118,35 @@ outer:
 		return nil, err
 	}
 	return page, nil
+}
+
+// versionsUpTo returns how many of a key's versions (newest first) come
+// before or at the version-id marker, so that a listing resumes right
+// after the marker whether or not the marker version still exists: a
+// client deleting each page of versions before asking for the next one
+// (boto3's Bucket.object_versions.delete()) must see every other version
+// exactly once. Version IDs are the sequence numbers that order versions,
+// so a deleted marker's place is known. The null version's ID carries no
+// sequence: when it is gone, the key's versions are listed again from
+// the newest (a repeat, never a skip).
+func versionsUpTo(versions []*Version, marker string) int {
+	if marker == NullVersion {
+		for i, v := range versions {
+			if v.IsNull() {
+				return i + 1
+			}
+		}
+		return 0
+	}
+	seq, ok := seqOfVersionID(marker)
+	if !ok {
+		return 0
+	}
+	n := 0
+	for n < len(versions) && versions[n].Seq >= seq {
+		n++
+	}
+	return n
 }
 
 // noncurrent returns a key's noncurrent versions, newest first, without

@@ -2,32 +2,41 @@ package object
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"time"
 
 	"github.com/anode/anode/internal/meta"
 	"github.com/anode/anode/internal/s3err"
 )
 
-// CreateBucket creates a bucket owned by owner. The name must already be
-// valid (the S3 layer checks the naming rules).
-func (s *Service) CreateBucket(ctx context.Context, name string) error {
+// CreateBucket creates a bucket in region ("" for us-east-1). The name and
+// region must already be valid (the S3 layer checks the naming rules and
+// the location constraint).
+func (s *Service) CreateBucket(ctx context.Context, name, region string) error {
 	now := s.now()
 	_, err := s.meta.Propose(ctx, meta.SystemGroup, &meta.Command{
 		Op: meta.OpCreateBucket, Time: now.UnixNano(), Bucket: name,
-		BucketRecord: &meta.Bucket{Name: name, Created: now.UnixNano()},
+		BucketRecord: &meta.Bucket{Name: name, Created: now.UnixNano(), Region: region},
 	})
 	return err
 }
 
 // DeleteBucket deletes an empty bucket.
 //
-// Emptiness is checked across all placement groups, then the bucket record
-// is deleted in the system group. A PUT racing with the delete can slip in
-// between the two; its object is then unreachable until a bucket of the
-// same name is created again. Closing that window needs a bucket
-// "deleting" state honoured by every group, which comes with the cluster work.
+// A PUT racing the delete must not land in the dead bucket (where it would
+// reappear when the name is created again), so emptiness is not merely
+// checked: the delete takes the bucket's delete lease in the system group,
+// closes the bucket in every placement group (each refuses if it holds
+// anything of the bucket, and once closed refuses every command of this
+// incarnation), and only then deletes the record, with the lease. A
+// failure to close reopens the groups and releases the lease when that is
+// safe (else it runs out). The rules are enforced in apply; meta/fence.go
+// explains them.
 func (s *Service) DeleteBucket(ctx context.Context, name string) error {
-	if _, err := s.meta.Bucket(ctx, name); err != nil {
+	b, err := s.meta.Bucket(ctx, name)
+	if err != nil {
 		return err
 	}
 	empty, err := s.meta.BucketEmpty(ctx, name)
@@ -37,10 +46,66 @@ func (s *Service) DeleteBucket(ctx context.Context, name string) error {
 	if !empty {
 		return s3err.BucketNotEmpty
 	}
-	_, err = s.meta.Propose(ctx, meta.SystemGroup, &meta.Command{
-		Op: meta.OpDeleteBucket, Time: s.now().UnixNano(), Bucket: name,
-	})
+	ctx, cancel := background(ctx)
+	defer cancel()
+	var id [16]byte
+	rand.Read(id[:])
+	closer := hex.EncodeToString(id[:])
+	cmd := func(op meta.Op) *meta.Command {
+		return &meta.Command{Op: op, Time: s.now().UnixNano(), Bucket: name, Incarnation: b.Incarnation, Closer: closer}
+	}
+	if _, err := s.meta.Propose(ctx, meta.SystemGroup, cmd(meta.OpLockBucket)); err != nil {
+		return err
+	}
+	errc := make(chan error, s.meta.Groups())
+	for g := 1; g <= s.meta.Groups(); g++ {
+		go func(gid uint64) {
+			_, err := s.meta.Propose(ctx, gid, cmd(meta.OpCloseBucket))
+			errc <- err
+		}(uint64(g))
+	}
+	var closeErr error
+	definite := true // every close failed or succeeded for sure
+	for g := 0; g < s.meta.Groups(); g++ {
+		err := <-errc
+		if err != nil && (closeErr == nil || errors.Is(err, s3err.BucketNotEmpty)) {
+			closeErr = err
+		}
+		definite = definite && (err == nil || errors.Is(err, s3err.BucketNotEmpty))
+	}
+	if closeErr != nil {
+		if s.reopenGroups(ctx, name, b.Incarnation) && definite {
+			s.meta.Propose(ctx, meta.SystemGroup, cmd(meta.OpUnlockBucket))
+		}
+		return closeErr
+	}
+	// Not undone on failure: the record may be gone already (an unknown
+	// outcome), and reopening the groups of a deleted bucket is what must
+	// never happen. A retry finishes the job once the lease expires.
+	_, err = s.meta.Propose(ctx, meta.SystemGroup, cmd(meta.OpDeleteBucket))
 	return err
+}
+
+// reopenGroups reopens the placement groups a failed DeleteBucket closed,
+// and reports whether every reopen surely applied. The reopens carry the
+// DeleteBucket's deadline (the end of its lease): none can apply after
+// another DeleteBucket, which may take the lease only well after that end
+// or once it is released, has closed the groups again (meta/fence.go).
+// A group left closed answers OperationAborted until the next DeleteBucket
+// finishes or undoes.
+func (s *Service) reopenGroups(ctx context.Context, name string, incarnation uint64) bool {
+	errc := make(chan error, s.meta.Groups())
+	for g := 1; g <= s.meta.Groups(); g++ {
+		go func(gid uint64) {
+			_, err := s.meta.Propose(ctx, gid, &meta.Command{Op: meta.OpOpenBucket, Time: s.now().UnixNano(), Bucket: name, Incarnation: incarnation})
+			errc <- err
+		}(uint64(g))
+	}
+	ok := true
+	for g := 0; g < s.meta.Groups(); g++ {
+		ok = <-errc == nil && ok
+	}
+	return ok
 }
 
 // HeadBucket returns a bucket's description.
@@ -66,5 +131,5 @@ func (s *Service) ListBuckets(ctx context.Context) ([]BucketInfo, error) {
 }
 
 func bucketInfo(b *meta.Bucket) BucketInfo {
-	return BucketInfo{Name: b.Name, Created: time.Unix(0, b.Created).UTC(), Versioning: b.Versioning}
+	return BucketInfo{Name: b.Name, Created: time.Unix(0, b.Created).UTC(), Versioning: b.Versioning, Region: b.Region}
 }

@@ -10,6 +10,12 @@ import (
 	"github.com/anode/anode/internal/s3err"
 )
 
+// MaxCopySource is the largest source CopyObject accepts, 5 GiB as on AWS
+// ("CopyObject": larger objects are copied with UploadPartCopy), even
+// though Anode copies by reference: clients rely on the limit to choose
+// between the two.
+const MaxCopySource = 5 << 30
+
 // CopyObject makes a new version of the destination key from a source
 // version. No data moves: the new version references the source's chunks
 // (or copies its inline bytes), touching each chunk first so that garbage
@@ -28,8 +34,14 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (ObjectInfo, err
 	if err := CheckConditions(srcInfo, in.SrcConditions, true); err != nil {
 		return ObjectInfo{}, err
 	}
+	if src.Size > MaxCopySource {
+		return ObjectInfo{}, s3err.InvalidRequest.WithMessage("The specified copy source is larger than the maximum allowable size for a copy source: %d", int64(MaxCopySource))
+	}
 	dst, err := s.meta.Bucket(ctx, in.DstBucket)
 	if err != nil {
+		return ObjectInfo{}, err
+	}
+	if err := s.checkSpace(); err != nil {
 		return ObjectInfo{}, err
 	}
 	if in.SrcBucket == in.DstBucket && in.SrcKey == in.DstKey && in.SrcVersionID == "" &&
@@ -66,8 +78,12 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (ObjectInfo, err
 
 // DeleteObject deletes a key (adding a delete marker when the bucket is
 // versioned) or, with a version ID, one version for good. Deleting a key
-// that does not exist succeeds, as in S3.
-func (s *Service) DeleteObject(ctx context.Context, bucket, key, versionID string) (DeleteResult, error) {
+// that does not exist succeeds, as in S3. A non-empty ifMatch (an ETag, a
+// list of them, or "*") makes the delete conditional on the key's current
+// version, checked atomically when the delete applies: a mismatch is
+// s3err.PreconditionFailed, no live object s3err.NoSuchKey, and nothing is
+// deleted.
+func (s *Service) DeleteObject(ctx context.Context, bucket, key, versionID, ifMatch string) (DeleteResult, error) {
 	if err := checkKey(key); err != nil {
 		return DeleteResult{}, err
 	}
@@ -84,7 +100,8 @@ func (s *Service) DeleteObject(ctx context.Context, bucket, key, versionID strin
 	defer cancel()
 	res, err := s.meta.Propose(ctx, s.meta.GroupOf(bucket, key), &meta.Command{
 		Op: meta.OpDeleteObject, Time: s.now().UnixNano(), Bucket: bucket, Key: key,
-		Versioning: b.Versioning, VersionID: versionID, BypassGovernance: governanceBypass(ctx),
+		Versioning: b.Versioning, VersionID: versionID, IfMatch: ifMatch, Incarnation: b.Incarnation,
+		BypassGovernance: governanceBypass(ctx),
 	})
 	if err != nil {
 		return DeleteResult{}, err

@@ -20,10 +20,13 @@ import (
 // the local metadata gives a complete mark set.
 func CollectGarbage(ctx context.Context, m *meta.Store, store *chunk.Store, now func() time.Time, grace time.Duration) (chunk.SweepStats, error) {
 	markedAt := now()
-	// Every node holds every group (as voter or learner), but a follower
-	// may not have applied all that is committed. The barrier makes the
-	// snapshot below include every commit made before markedAt.
-	if err := m.BarrierAll(ctx); err != nil {
+	// A fence stamped markedAt in every group: once this node has applied
+	// them, its snapshot below includes every commit made before markedAt
+	// (the fence is a barrier too; every node holds every group), and any
+	// command applied after a fence has a deadline no earlier than
+	// markedAt - meta.ClockMargin, or apply refused it. That bounds a late
+	// commit, which internal/chunk/gc.go's argument needs.
+	if err := m.Fence(ctx, markedAt); err != nil {
 		return chunk.SweepStats{}, fmt.Errorf("gc mark: %w", err)
 	}
 	marked := make(map[chunk.Hash]struct{})

@@ -35,6 +35,11 @@ func (s *Service) lookup(ctx context.Context, bucket, key, versionID string) (*m
 		return nil, ObjectInfo{}, err
 	}
 	info := infoOf(bucket, key, v, latest)
+	if b.Versioning != "" {
+		// In a bucket that has or had versioning, a version written
+		// without it is the "null" version, and AWS names it so.
+		info.VersionID = meta.VersionIDOf(v)
+	}
 	if latest {
 		info.Expiration = s.expirationOf(b, key, v)
 	}
@@ -57,9 +62,11 @@ func (s *Service) HeadObject(ctx context.Context, in GetInput) (ObjectInfo, erro
 		return info, err
 	}
 	if in.PartNumber > 0 {
-		if _, _, err := partRange(v, in.PartNumber); err != nil {
+		start, end, err := partRange(v, in.PartNumber)
+		if err != nil {
 			return info, err
 		}
+		info.PartStart, info.PartEnd = start, end
 	}
 	return info, nil
 }
@@ -102,12 +109,12 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*GetOutput, error
 func partRange(v *meta.Version, n int) (start, end int64, err error) {
 	if len(v.Parts) == 0 {
 		if n != 1 {
-			return 0, 0, s3err.InvalidPart.WithMessage("The requested partnumber is not satisfiable")
+			return 0, 0, s3err.InvalidPartNumber
 		}
 		return 0, v.Size - 1, nil
 	}
 	if n > len(v.Parts) {
-		return 0, 0, s3err.InvalidPart.WithMessage("The requested partnumber is not satisfiable")
+		return 0, 0, s3err.InvalidPartNumber
 	}
 	for _, p := range v.Parts[:n-1] {
 		start += p.Size

@@ -44,11 +44,11 @@ func governanceBypass(ctx context.Context) bool {
 // CreateObjectLockBucket creates a bucket with Object Lock enabled, and
 // therefore versioning Enabled for good (CreateBucket with
 // x-amz-bucket-object-lock-enabled: true).
-func (s *Service) CreateObjectLockBucket(ctx context.Context, name string) error {
+func (s *Service) CreateObjectLockBucket(ctx context.Context, name, region string) error {
 	now := s.now()
 	_, err := s.meta.Propose(ctx, meta.SystemGroup, &meta.Command{
 		Op: meta.OpCreateBucket, Time: now.UnixNano(), Bucket: name,
-		BucketRecord: &meta.Bucket{Name: name, Created: now.UnixNano(), Versioning: VersioningEnabled,
+		BucketRecord: &meta.Bucket{Name: name, Created: now.UnixNano(), Region: region, Versioning: VersioningEnabled,
 			ObjectLock: &meta.BucketLock{Enabled: true}},
 	})
 	return err
@@ -169,15 +169,15 @@ func checkRetention(mode string, until time.Time, now time.Time) error {
 }
 
 // lockBucket reads a bucket and checks that it has Object Lock.
-func (s *Service) lockBucket(ctx context.Context, bucket string) error {
+func (s *Service) lockBucket(ctx context.Context, bucket string) (*meta.Bucket, error) {
 	b, err := s.meta.Bucket(ctx, bucket)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if b.ObjectLock == nil || !b.ObjectLock.Enabled {
-		return errNoBucketLock
+		return nil, errNoBucketLock
 	}
-	return nil
+	return b, nil
 }
 
 // PutObjectRetention sets the retention of a version (the current one
@@ -185,7 +185,8 @@ func (s *Service) lockBucket(ctx context.Context, bucket string) error {
 // shortening, needs the governance bypass under GOVERNANCE and is refused
 // under COMPLIANCE while the retention lasts.
 func (s *Service) PutObjectRetention(ctx context.Context, bucket, key, versionID, mode string, until time.Time) (ObjectInfo, error) {
-	if err := s.lockBucket(ctx, bucket); err != nil {
+	b, err := s.lockBucket(ctx, bucket)
+	if err != nil {
 		return ObjectInfo{}, err
 	}
 	now := s.now()
@@ -199,18 +200,20 @@ func (s *Service) PutObjectRetention(ctx context.Context, bucket, key, versionID
 	if mode != "" {
 		l.RetainUntil = until.UnixNano()
 	}
-	return s.proposeLock(ctx, meta.OpPutRetention, bucket, key, versionID, l, now)
+	return s.proposeLock(ctx, meta.OpPutRetention, b, key, versionID, l, now)
 }
 
 // PutObjectLegalHold sets or clears the legal hold of a version.
 func (s *Service) PutObjectLegalHold(ctx context.Context, bucket, key, versionID string, on bool) (ObjectInfo, error) {
-	if err := s.lockBucket(ctx, bucket); err != nil {
+	b, err := s.lockBucket(ctx, bucket)
+	if err != nil {
 		return ObjectInfo{}, err
 	}
-	return s.proposeLock(ctx, meta.OpPutLegalHold, bucket, key, versionID, &meta.Lock{LegalHold: on}, s.now())
+	return s.proposeLock(ctx, meta.OpPutLegalHold, b, key, versionID, &meta.Lock{LegalHold: on}, s.now())
 }
 
-func (s *Service) proposeLock(ctx context.Context, op meta.Op, bucket, key, versionID string, l *meta.Lock, now time.Time) (ObjectInfo, error) {
+func (s *Service) proposeLock(ctx context.Context, op meta.Op, b *meta.Bucket, key, versionID string, l *meta.Lock, now time.Time) (ObjectInfo, error) {
+	bucket := b.Name
 	if err := checkKey(key); err != nil {
 		return ObjectInfo{}, err
 	}
@@ -221,7 +224,7 @@ func (s *Service) proposeLock(ctx context.Context, op meta.Op, bucket, key, vers
 	}
 	res, err := s.meta.Propose(ctx, s.meta.GroupOf(bucket, key), &meta.Command{
 		Op: op, Time: now.UnixNano(), Bucket: bucket, Key: key, VersionID: versionID,
-		Lock: l, BypassGovernance: governanceBypass(ctx),
+		Lock: l, BypassGovernance: governanceBypass(ctx), Incarnation: b.Incarnation,
 	})
 	if err != nil {
 		return ObjectInfo{}, err
@@ -230,14 +233,14 @@ func (s *Service) proposeLock(ctx context.Context, op meta.Op, bucket, key, vers
 }
 
 // ObjectLock returns the Object Lock state of a version (nil for none),
-// for GetObjectRetention and GetObjectLegalHold. The bucket must have
-// Object Lock.
+// for GetObjectRetention and GetObjectLegalHold. The version is looked up
+// first (NoSuchKey), then the bucket must have Object Lock.
 func (s *Service) ObjectLock(ctx context.Context, bucket, key, versionID string) (*meta.Lock, error) {
-	if err := s.lockBucket(ctx, bucket); err != nil {
-		return nil, err
-	}
 	v, _, err := s.lookup(ctx, bucket, key, versionID)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := s.lockBucket(ctx, bucket); err != nil {
 		return nil, err
 	}
 	return v.Lock, nil

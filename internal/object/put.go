@@ -35,6 +35,9 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error
 	if in.Size > s.cfg.MaxObjectSize {
 		return ObjectInfo{}, s3err.EntityTooLarge
 	}
+	if err := s.checkSpace(); err != nil {
+		return ObjectInfo{}, err
+	}
 	lock, err := versionLock(bucket, in.Lock, s.now())
 	if err != nil {
 		return ObjectInfo{}, err
@@ -64,11 +67,11 @@ func (s *Service) commitVersion(ctx context.Context, bucket *meta.Bucket, key st
 	defer cancel()
 	if !firstTouch.IsZero() {
 		var cancel2 context.CancelFunc
-		ctx, cancel2 = context.WithDeadline(ctx, firstTouch.Add(s.cfg.GCGrace/2))
+		ctx, cancel2 = context.WithDeadline(ctx, s.gcDeadline(firstTouch))
 		defer cancel2()
 	}
 	res, err := s.meta.Propose(ctx, s.meta.GroupOf(bucket.Name, key), &meta.Command{
-		Op: meta.OpPutObject, Time: v.Modified, Bucket: bucket.Name, Key: key,
+		Op: meta.OpPutObject, Time: v.Modified, Bucket: bucket.Name, Key: key, Incarnation: bucket.Incarnation,
 		Version: v, Versioning: bucket.Versioning, IfMatch: ifMatch, IfNoneMatch: ifNoneMatch,
 	})
 	if err != nil {
@@ -82,6 +85,14 @@ func (s *Service) commitVersion(ctx context.Context, bucket *meta.Bucket, key st
 		}
 	}
 	return infoOf(bucket.Name, key, res.Version, true), nil
+}
+
+// gcDeadline is the latest a write whose first chunk was touched at
+// firstTouch may commit: half the GC grace period later, less the clock
+// margin apply allows (see internal/chunk/gc.go). The deadline travels in
+// the command, and apply refuses it once passed (meta/fence.go).
+func (s *Service) gcDeadline(firstTouch time.Time) time.Time {
+	return firstTouch.Add(s.cfg.GCGrace/2 - meta.ClockMargin)
 }
 
 func (s *Service) verifyChunks(v *meta.Version) error {
@@ -182,7 +193,7 @@ func (s *Service) storeChunk(b *body, data []byte) error {
 		b.firstTouch = s.now()
 	}
 	if _, err := s.cfg.Chunks.Put(h, data); err != nil {
-		return fmt.Errorf("store chunk %s: %w", h, err)
+		return storageError(fmt.Errorf("store chunk %s: %w", h, err))
 	}
 	b.chunks = append(b.chunks, meta.ChunkRef{Hash: h, Size: int64(len(data))})
 	return nil

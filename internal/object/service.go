@@ -7,12 +7,15 @@ package object
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/anode/anode/internal/chunk"
 	"github.com/anode/anode/internal/meta"
+	"github.com/anode/anode/internal/s3err"
 )
 
 // ChunkStore is where object data goes: the node's chunk store, or in a
@@ -28,6 +31,35 @@ type ChunkStore interface {
 	// ReadAt reads part of a chunk without verifying it (range reads of
 	// large chunks, such as Parquet column chunks; the scrubber verifies).
 	ReadAt(h chunk.Hash, p []byte, off int64) (int, error)
+}
+
+// spaceChecker is implemented by chunk stores that can say the node must
+// not take new data (a disk nearly full, a failed flush): see
+// chunk.Store.CheckSpace.
+type spaceChecker interface {
+	CheckSpace() error
+}
+
+// checkSpace refuses new data on a node that cannot store it durably,
+// with 507 InsufficientStorage; reads and deletes never call it.
+func (s *Service) checkSpace() error {
+	sc, ok := s.cfg.Chunks.(spaceChecker)
+	if !ok {
+		return nil
+	}
+	if err := sc.CheckSpace(); err != nil {
+		return storageError(err)
+	}
+	return nil
+}
+
+// storageError maps the chunk store's refusals to the S3 error clients
+// see: InsufficientStorage (507) for a full disk or a failed flush.
+func storageError(err error) error {
+	if errors.Is(err, chunk.ErrNoSpace) || errors.Is(err, chunk.ErrFailed) {
+		return fmt.Errorf("%w: %w", s3err.InsufficientStorage, err)
+	}
+	return err
 }
 
 // ParquetConfig is the [parquet] configuration the object service uses.

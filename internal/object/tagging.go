@@ -23,7 +23,8 @@ func (s *Service) PutObjectTagging(ctx context.Context, bucket, key, versionID s
 	if err := checkKey(key); err != nil {
 		return ObjectInfo{}, err
 	}
-	if _, err := s.meta.Bucket(ctx, bucket); err != nil {
+	b, err := s.meta.Bucket(ctx, bucket)
+	if err != nil {
 		return ObjectInfo{}, err
 	}
 	if versionID != "" && versionID != meta.NullVersion {
@@ -35,6 +36,7 @@ func (s *Service) PutObjectTagging(ctx context.Context, bucket, key, versionID s
 	defer cancel()
 	res, err := s.meta.Propose(ctx, s.meta.GroupOf(bucket, key), &meta.Command{
 		Op: meta.OpPutTags, Time: s.now().UnixNano(), Bucket: bucket, Key: key, VersionID: versionID, Tags: tags,
+		Incarnation: b.Incarnation,
 	})
 	if err != nil {
 		return ObjectInfo{}, err

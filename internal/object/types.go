@@ -34,6 +34,9 @@ type ObjectInfo struct {
 	Lock *meta.Lock
 	// Expiration is when a lifecycle rule expires this current version.
 	Expiration *Expiration
+	// PartStart and PartEnd are the inclusive offsets of the part a
+	// HeadObject with a part number asked for.
+	PartStart, PartEnd int64
 }
 
 // Conditions are the HTTP preconditions of GET, HEAD and copy sources.
@@ -154,4 +157,5 @@ type BucketInfo struct {
 	Name       string
 	Created    time.Time
 	Versioning string // "", "Enabled" or "Suspended"
+	Region     string // location constraint; "" for us-east-1
 }

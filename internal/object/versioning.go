@@ -74,6 +74,9 @@ func (s *Service) ListObjectVersions(ctx context.Context, in ListVersionsInput) 
 	if in.VersionIDMarker != "" && in.KeyMarker == "" {
 		return ListVersionsResult{}, s3err.InvalidArgument.WithMessage("A version-id marker cannot be specified without a key marker.")
 	}
+	if m := in.VersionIDMarker; m != "" && m != meta.NullVersion && !meta.ValidVersionID(m) {
+		return ListVersionsResult{}, s3err.InvalidArgument.WithMessage("Invalid version id specified")
+	}
 	if in.MaxKeys == 0 {
 		return ListVersionsResult{}, nil
 	}

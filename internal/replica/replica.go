@@ -23,6 +23,7 @@ import (
 
 	"github.com/anode/anode/internal/chunk"
 	"github.com/anode/anode/internal/cluster"
+	"github.com/anode/anode/internal/peer"
 	"github.com/anode/anode/internal/s3err"
 )
 
@@ -33,7 +34,7 @@ type Chunks struct {
 	local   *chunk.Store
 	members *cluster.Membership
 	rf      atomic.Int64
-	cluster string
+	cluster string // cluster ID, named on every request (internal/peer)
 	client  *http.Client
 	log     *slog.Logger
 	hints   *hintQueue
@@ -45,9 +46,11 @@ type Config struct {
 	Local             *chunk.Store
 	Members           *cluster.Membership
 	ReplicationFactor int
-	Cluster           string
-	Client            *http.Client
-	Logger            *slog.Logger
+	// ClusterID is the cluster's ID; Client must carry the cluster port's
+	// TLS configuration (internal/peer).
+	ClusterID string
+	Client    *http.Client
+	Logger    *slog.Logger
 }
 
 // New returns the replicated chunk store.
@@ -59,7 +62,7 @@ func New(cfg Config) *Chunks {
 		cfg.Logger = slog.Default()
 	}
 	c := &Chunks{self: cfg.Self, local: cfg.Local, members: cfg.Members,
-		cluster: cfg.Cluster, client: cfg.Client, log: cfg.Logger}
+		cluster: cfg.ClusterID, client: cfg.Client, log: cfg.Logger}
 	c.rf.Store(int64(cfg.ReplicationFactor))
 	c.hints = newHintQueue(c)
 	return c
@@ -236,11 +239,17 @@ func (c *Chunks) GetInto(h chunk.Hash, buf []byte) ([]byte, error) {
 	return nil, fmt.Errorf("chunk %s: no replica could serve it (local: %v)", h, localErr)
 }
 
-// ReadAt reads part of chunk h, unverified (see chunk.Store.ReadAt).
+// ReadAt reads part of chunk h. Every copy verifies the blocks it returns
+// (chunk.Store.ReadAt); when the local copy is missing or damaged, the
+// range comes from another node, and a target that lost its copy is queued
+// to fetch the whole chunk again (repair through the hint queue).
 func (c *Chunks) ReadAt(h chunk.Hash, p []byte, off int64) (int, error) {
 	n, err := c.local.ReadAt(h, p, off)
-	if err == nil || !errors.Is(err, chunk.ErrNotFound) {
+	if err == nil || err == io.EOF {
 		return n, err
+	}
+	if c.isTarget(h) {
+		c.hints.add(h, []uint64{c.self})
 	}
 	for _, id := range c.sources(h) {
 		if n, err := c.remoteReadAt(id, h, p, off); err == nil {
@@ -303,10 +312,10 @@ func (c *Chunks) url(id uint64, h chunk.Hash, suffix string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("node %d is not a member", id)
 	}
-	return "http://" + addr + "/chunks/" + h.String() + suffix, nil
+	return "https://" + addr + "/chunks/" + h.String() + suffix, nil
 }
 
-func (c *Chunks) do(parent context.Context, method, url string, body []byte, hdr http.Header, timeout time.Duration) (*http.Response, error) {
+func (c *Chunks) do(parent context.Context, method, url string, to uint64, body []byte, hdr http.Header, timeout time.Duration) (*http.Response, error) {
 	ctx, cancel := context.WithTimeout(parent, timeout)
 	var r io.Reader
 	if body != nil {
@@ -320,7 +329,7 @@ func (c *Chunks) do(parent context.Context, method, url string, body []byte, hdr
 	for k, v := range hdr {
 		req.Header[k] = v
 	}
-	req.Header.Set(cluster.ClusterHeader, c.cluster)
+	peer.SetHeaders(req, peer.Identity{ClusterID: c.cluster, NodeID: c.self}, to)
 	resp, err := c.client.Do(req)
 	if err != nil {
 		cancel()
@@ -359,7 +368,7 @@ func (c *Chunks) remoteTouch(ctx context.Context, id uint64, h chunk.Hash) error
 	if err != nil {
 		return &nodeError{id, err}
 	}
-	resp, err := c.do(ctx, http.MethodPost, u, nil, nil, touchTimeout)
+	resp, err := c.do(ctx, http.MethodPost, u, id, nil, nil, touchTimeout)
 	if err != nil {
 		return &nodeError{id, err}
 	}
@@ -386,7 +395,7 @@ func (c *Chunks) remotePut(ctx context.Context, id uint64, h chunk.Hash, data []
 	if err != nil {
 		return false, &nodeError{id, err}
 	}
-	resp, err := c.do(ctx, http.MethodPut, u, data, nil, putTimeout)
+	resp, err := c.do(ctx, http.MethodPut, u, id, data, nil, putTimeout)
 	if err != nil {
 		return false, &nodeError{id, err}
 	}
@@ -406,7 +415,7 @@ func (c *Chunks) remoteGet(id uint64, h chunk.Hash, buf []byte) ([]byte, error) 
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.do(context.Background(), http.MethodGet, u, nil, nil, putTimeout)
+	resp, err := c.do(context.Background(), http.MethodGet, u, id, nil, nil, putTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -430,7 +439,7 @@ func (c *Chunks) remoteReadAt(id uint64, h chunk.Hash, p []byte, off int64) (int
 		return 0, err
 	}
 	hdr := http.Header{"Range": {fmt.Sprintf("bytes=%d-%d", off, off+int64(len(p))-1)}}
-	resp, err := c.do(context.Background(), http.MethodGet, u, nil, hdr, putTimeout)
+	resp, err := c.do(context.Background(), http.MethodGet, u, id, nil, hdr, putTimeout)
 	if err != nil {
 		return 0, err
 	}
@@ -446,3 +455,7 @@ func (c *Chunks) remoteReadAt(id uint64, h chunk.Hash, p []byte, off int64) (int
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<20); return &b }}
+
+// CheckSpace reports whether this node may take new data: the local
+// store's free-space reserve and fail-stop state (chunk.Store.CheckSpace).
+func (c *Chunks) CheckSpace() error { return c.local.CheckSpace() }

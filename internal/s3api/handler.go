@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -38,8 +39,8 @@ type Config struct {
 	Objects *object.Service
 	// Auth authenticates every request; anonymous requests are refused.
 	Auth *auth.Verifier
-	// Region is reported by HeadBucket and GetBucketLocation
-	// (default "us-east-1").
+	// Region, when set, is the only location constraint CreateBucket
+	// accepts; empty accepts any region (see locationFor).
 	Region string
 	// Domains are the host names under which virtual-host-style requests
 	// (bucket.domain) are recognised, e.g. "localhost", "s3.example.com".
@@ -82,9 +83,6 @@ func NewHandler(cfg Config) http.Handler {
 		log:         cfg.Logger,
 		audit:       cfg.Audit,
 		hostID:      make([]byte, 12),
-	}
-	if a.region == "" {
-		a.region = "us-east-1"
 	}
 	if a.maxBodySize <= 0 {
 		a.maxBodySize = DefaultMaxBodySize
@@ -163,12 +161,13 @@ func (a *api) serve(rq *request) error {
 	// signed request learns nothing, not even whether its path is valid.
 	res, aerr := a.auth.Authenticate(rq.r)
 	if aerr != nil {
-		return aerr
+		return a.anonymousError(rq, aerr)
 	}
 	if res == nil {
 		return s3err.AccessDenied
 	}
 	rq.auth = res
+	continueEmptyBody(rq)
 	rq.body = &countingReader{r: res.Body}
 	if res.Body == nil {
 		rq.body.r = http.NoBody
@@ -176,17 +175,49 @@ func (a *api) serve(rq *request) error {
 	if err != nil {
 		return err
 	}
-	if rq.route == nil {
-		return s3err.NotImplemented
-	}
 	if bucket != "" {
 		if err := checkBucketName(bucket); err != nil {
 			return err
 		}
 	}
+	if rq.route == nil {
+		// AWS names a missing bucket before it refuses the operation.
+		if bucket != "" {
+			if _, err := a.objects.HeadBucket(rq.ctx(), bucket); err != nil {
+				return err
+			}
+		}
+		return s3err.NotImplemented
+	}
 	a.corsHeaders(rq)
 	withGovernanceBypass(rq)
 	return rq.route.fn(a, rq)
+}
+
+// anonymousError is the answer to a request that carries no credentials
+// at all. Bucket names are public (they are DNS names on AWS), so AWS
+// answers NoSuchBucket for a bucket that does not exist, and AccessDenied
+// for everything else: whether a key exists is not revealed.
+func (a *api) anonymousError(rq *request, err error) error {
+	if !auth.IsAnonymous(rq.r) || rq.bucket == "" || checkBucketName(rq.bucket) != nil {
+		return err
+	}
+	if _, herr := a.objects.HeadBucket(rq.ctx(), rq.bucket); errors.Is(herr, s3err.NoSuchBucket) {
+		return s3err.NoSuchBucket
+	}
+	return err
+}
+
+// continueEmptyBody answers "100 Continue" to an authenticated request
+// that expects it and announces an empty body. net/http sends it only
+// when the handler first reads a non-empty body, but botocore waits for
+// it (or a final answer) after every PUT with Expect: 100-continue, and a
+// zero-byte PUT then leaves its pooled connection confused: the next
+// request stalls 60 s (boto/botocore#3755). AWS sends it in every case.
+func continueEmptyBody(rq *request) {
+	if rq.r.ContentLength == 0 && strings.EqualFold(rq.r.Header.Get("Expect"), "100-continue") && rq.r.ProtoAtLeast(1, 1) {
+		rq.w.ResponseWriter.WriteHeader(http.StatusContinue)
+	}
 }
 
 // recoverPanic turns a handler panic into InternalError so that one bad

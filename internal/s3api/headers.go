@@ -2,6 +2,7 @@ package s3api
 
 import (
 	"encoding/base64"
+	"mime"
 	"net/http"
 	"net/url"
 	"sort"
@@ -60,18 +61,41 @@ func objectMeta(h http.Header) (object.ObjectMeta, error) {
 }
 
 // stripAWSChunked removes the aws-chunked coding, which describes the
-// transfer of the body and not the object, from Content-Encoding.
+// transfer of the body and not the object, from Content-Encoding, and
+// keeps the rest exactly as sent ("gzip, br" stays "gzip, br").
 func stripAWSChunked(values []string) string {
 	var out []string
 	for _, v := range values {
-		for _, c := range strings.Split(v, ",") {
-			c = strings.TrimSpace(c)
-			if c != "" && !strings.EqualFold(c, "aws-chunked") {
-				out = append(out, c)
+		if !strings.Contains(strings.ToLower(v), "aws-chunked") {
+			if strings.TrimSpace(v) != "" {
+				out = append(out, v)
 			}
+			continue
+		}
+		var kept []string
+		for _, c := range strings.Split(v, ",") {
+			if t := strings.TrimSpace(c); t != "" && !strings.EqualFold(t, "aws-chunked") {
+				kept = append(kept, t)
+			}
+		}
+		if len(kept) > 0 {
+			out = append(out, strings.Join(kept, ","))
 		}
 	}
 	return strings.Join(out, ",")
+}
+
+// metaValue is how a user metadata value is sent back: as stored when it
+// is printable US-ASCII, else as RFC 2047 encoded words (UTF-8, base64),
+// which is what AWS answers ("Working with object metadata": non-ASCII
+// values are returned RFC 2047 encoded) and what SDKs decode.
+func metaValue(v string) string {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c >= 0x7f || (c < ' ' && c != '\t') {
+			return mime.BEncoding.Encode("UTF-8", v)
+		}
+	}
+	return v
 }
 
 // setObjectHeaders writes the headers that describe an object on GET and
@@ -93,7 +117,7 @@ func setObjectHeaders(h http.Header, info object.ObjectInfo, checksums bool) {
 	for k, v := range info.Meta.User {
 		// Set the map entry directly: canonicalising would not change what
 		// clients read, but keeps the key exactly as it was stored.
-		h["X-Amz-Meta-"+k] = []string{v}
+		h["X-Amz-Meta-"+k] = []string{metaValue(v)}
 	}
 	setIf(h, "x-amz-version-id", info.VersionID)
 	if info.IsDeleteMarker {

@@ -42,14 +42,30 @@ func parseListParams(q url.Values) (listParams, error) {
 	return p, nil
 }
 
-// encodeName URL-encodes a key or prefix for encoding-type=url the way S3
-// does (form encoding, so ' ' becomes '+', but '/' is kept), which every
-// SDK decodes with its query-unescape function.
+// encodeName URL-encodes a key, prefix, delimiter or marker for
+// encoding-type=url the way S3 does: every byte other than the unreserved
+// characters of RFC 3986 and '/' is percent-encoded in upper-case hex, so
+// a space is "%20" (never '+', which SDKs would decode as a plus or a
+// space depending on the decoder), a '+' is "%2B" and control characters
+// survive an XML 1.0 document.
 func encodeName(s string, enable bool) string {
 	if !enable {
 		return s
 	}
-	return strings.ReplaceAll(url.QueryEscape(s), "%2F", "/")
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '-' || c == '_' || c == '.' || c == '~' || c == '/' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
+	}
+	return b.String()
 }
 
 // list runs the listing, or answers an empty page for max-keys=0 once the

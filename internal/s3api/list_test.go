@@ -70,8 +70,10 @@ func TestEncodeName(t *testing.T) {
 			t.Errorf("encodeName(%q, false) changed it", s)
 		}
 	}
-	if got := encodeName("a b/c", true); got != "a+b/c" {
-		t.Errorf("encodeName(a b/c) = %q, want a+b/c", got)
+	for in, want := range map[string]string{"a b/c": "a%20b/c", "a+b": "a%2Bb", "~x_y-z.": "~x_y-z.", "\x01é": "%01%C3%A9"} {
+		if got := encodeName(in, true); got != want {
+			t.Errorf("encodeName(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

@@ -281,9 +281,6 @@ func (a *api) completeMultipartUpload(rq *request) error {
 		IfMatch: h.Get("If-Match"), IfNoneMatch: h.Get("If-None-Match"),
 		ChecksumType: h.Get("x-amz-checksum-type"), ObjectSize: -1,
 	}
-	if in.IfNoneMatch != "" && in.IfNoneMatch != "*" {
-		return s3err.NotImplemented.WithMessage("If-None-Match on a write accepts only '*'.")
-	}
 	if s := h.Get("x-amz-mp-object-size"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 0 {

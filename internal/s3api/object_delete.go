@@ -27,14 +27,21 @@ const maxDeleteBody = 8 << 20
 const deleteWorkers = 8
 
 // deleteObject serves DeleteObject (DELETE /bucket/key). Deleting a key
-// that does not exist succeeds, as in S3.
+// that does not exist succeeds, as in S3, unless the delete is conditional
+// (If-Match): then a missing key is 404 NoSuchKey and another ETag 412.
 func (a *api) deleteObject(rq *request) error {
 	versionID := rq.query("versionId")
-	res, err := a.objects.DeleteObject(rq.ctx(), rq.bucket, rq.key, versionID)
-	if err != nil && !errors.Is(err, s3err.NoSuchKey) && !(versionID != "" && errors.Is(err, s3err.NoSuchVersion)) {
+	h := rq.r.Header
+	if h.Get("x-amz-if-match-last-modified-time") != "" || h.Get("x-amz-if-match-size") != "" {
+		// Directory-bucket conditions: refused rather than ignored.
+		return s3err.NotImplemented.WithMessage("x-amz-if-match-last-modified-time and x-amz-if-match-size are not supported.")
+	}
+	ifMatch := h.Get("If-Match")
+	res, err := a.objects.DeleteObject(rq.ctx(), rq.bucket, rq.key, versionID, ifMatch)
+	if err != nil && (ifMatch != "" || !errors.Is(err, s3err.NoSuchKey) && !(versionID != "" && errors.Is(err, s3err.NoSuchVersion))) {
 		return err
 	}
-	h := rq.w.Header()
+	h = rq.w.Header()
 	setIf(h, "x-amz-version-id", res.VersionID)
 	if res.DeleteMarker {
 		h.Set("x-amz-delete-marker", "true")
@@ -55,6 +62,10 @@ func parseDeleteObjects(data []byte) (*deleteRequest, error) {
 	for _, o := range req.Objects {
 		if o.Key == nil {
 			return nil, s3err.MalformedXML
+		}
+		if o.LastModifiedTime != "" || o.Size != "" {
+			// Directory-bucket conditions: refused rather than ignored.
+			return nil, s3err.NotImplemented.WithMessage("LastModifiedTime and Size conditions are not supported.")
 		}
 	}
 	return &req, nil
@@ -111,7 +122,7 @@ func (a *api) deleteObjects(rq *request) error {
 				<-sem
 				wg.Done()
 			}()
-			res, err := a.objects.DeleteObject(rq.ctx(), rq.bucket, key, o.VersionID)
+			res, err := a.objects.DeleteObject(rq.ctx(), rq.bucket, key, o.VersionID, o.ETag)
 			results[i] = outcome{res, err}
 		}()
 	}
@@ -120,7 +131,7 @@ func (a *api) deleteObjects(rq *request) error {
 	out := deleteResult{NS: s3NS}
 	for i, o := range req.Objects {
 		r := results[i]
-		if r.err != nil && !errors.Is(r.err, s3err.NoSuchKey) && !errors.Is(r.err, s3err.NoSuchVersion) {
+		if r.err != nil && (o.ETag != "" || !errors.Is(r.err, s3err.NoSuchKey) && !errors.Is(r.err, s3err.NoSuchVersion)) {
 			e := a.toS3Error(rq, r.err)
 			out.Errors = append(out.Errors, deleteError{Key: *o.Key, VersionID: o.VersionID, Code: e.Code, Message: e.Message})
 			continue

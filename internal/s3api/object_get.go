@@ -61,6 +61,7 @@ func (a *api) getObject(rq *request) error {
 	}
 	out, err := a.objects.GetObject(rq.ctx(), in)
 	if err != nil {
+		notModifiedHeaders(rq, out.Info, err)
 		return a.rangeError(rq, in, deleteMarkerError(rq, out.Info, err))
 	}
 	defer out.Body.Close()
@@ -107,11 +108,20 @@ func (a *api) headObject(rq *request) error {
 	in.Range = nil
 	info, err := a.objects.HeadObject(rq.ctx(), in)
 	if err != nil {
+		notModifiedHeaders(rq, info, err)
 		return deleteMarkerError(rq, info, err)
 	}
 	h := rq.w.Header()
 	status := http.StatusOK
 	length := info.Size
+	if in.PartNumber > 0 && info.PartsCount > 0 {
+		// The part's own size and place, as GetObject with partNumber
+		// answers (HeadObject, "partNumber").
+		start, end := info.PartStart, info.PartEnd
+		status = http.StatusPartialContent
+		length = end - start + 1
+		h.Set("Content-Range", contentRange(start, end, info.Size))
+	}
 	if rng != nil {
 		start, end, ok := resolveRange(rng, info.Size)
 		if !ok {
@@ -122,11 +132,23 @@ func (a *api) headObject(rq *request) error {
 		length = end - start + 1
 		h.Set("Content-Range", contentRange(start, end, info.Size))
 	}
-	setObjectHeaders(h, info, checksumMode(rq.r) && rng == nil)
+	// Whole-object checksums do not describe a range or a part.
+	setObjectHeaders(h, info, checksumMode(rq.r) && rng == nil && status == http.StatusOK)
 	applyResponseOverrides(h, rq.r.URL.Query())
 	h.Set("Content-Length", strconv.FormatInt(length, 10))
 	rq.w.WriteHeader(status)
 	return nil
+}
+
+// notModifiedHeaders adds to a 304 the ETag and Last-Modified of the
+// object it is about, as RFC 9110 section 15.4.5 asks and AWS sends.
+func notModifiedHeaders(rq *request, info object.ObjectInfo, err error) {
+	if !errors.Is(err, s3err.NotModified) || info.ETag == "" {
+		return
+	}
+	h := rq.w.Header()
+	h.Set("ETag", info.ETag)
+	h.Set("Last-Modified", info.LastModified.UTC().Format(http.TimeFormat))
 }
 
 // rangeError adds the Content-Range S3 sends with InvalidRange

@@ -46,9 +46,6 @@ func (a *api) putObject(rq *request) error {
 		IfMatch:     h.Get("If-Match"),
 		IfNoneMatch: h.Get("If-None-Match"),
 	}
-	if in.IfNoneMatch != "" && in.IfNoneMatch != "*" {
-		return s3err.NotImplemented.WithMessage("If-None-Match on a write accepts only '*'.")
-	}
 	info, err := a.objects.PutObject(rq.ctx(), in)
 	if err != nil {
 		return err
@@ -101,11 +98,14 @@ func (a *api) uploadBody(rq *request) (uploadBody, error) {
 
 // bodySize returns the length of the object body: the decoded length the
 // authenticator found (which differs from Content-Length for aws-chunked
-// bodies), or -1 when a streaming upload did not announce it. A plain body
-// must have a Content-Length, and no body may exceed the configured limit.
+// bodies), or -1 when a streaming upload did not announce it or the body
+// came with Transfer-Encoding: chunked (read to its end, within the limit).
+// Any other body must have a Content-Length, and no body may exceed the
+// configured limit.
 func (a *api) bodySize(rq *request) (int64, error) {
 	size := rq.auth.ContentLength
-	if size < 0 && !isStreaming(rq.r) && rq.r.ContentLength < 0 {
+	httpChunked := len(rq.r.TransferEncoding) > 0
+	if size < 0 && !isStreaming(rq.r) && rq.r.ContentLength < 0 && !httpChunked {
 		return 0, s3err.MissingContentLength
 	}
 	if size < 0 && !isStreaming(rq.r) {
@@ -146,7 +146,7 @@ func contentMD5(h http.Header) ([]byte, error) {
 
 // checkUnsupportedPutHeaders refuses writes that ask for features Anode
 // does not have and whose silent loss would surprise the client: keys it
-// would expect to need to read the object back, or retention it relies on.
+// would expect to need to read the object back, or a redirect.
 func checkUnsupportedPutHeaders(h http.Header) error {
 	for _, name := range []string{
 		"x-amz-server-side-encryption-customer-algorithm",

@@ -117,8 +117,11 @@ func TestMatch(t *testing.T) {
 		{"GET", "/b?versions", "", "ListObjectVersions"},
 		// Not implemented (yet): never a plain GET/PUT answer.
 		{"GET", "/b?policy", "", ""},
-		{"GET", "/b?website", "", ""},
 		{"GET", "/b/k?restore", "", ""},
+		{"GET", "/b?lifecycle", "", "GetBucketLifecycleConfiguration"},
+		{"PUT", "/b?lifecycle", "", "PutBucketLifecycleConfiguration"},
+		{"GET", "/b/k?retention", "", "GetObjectRetention"},
+		{"PUT", "/b/k?retention", "", "PutObjectRetention"},
 		{"PUT", "/b?website", "", ""},
 		{"GET", "/b?list-type=2&acl", "", ""},
 		{"GET", "/b?location&acl", "", ""},

@@ -46,7 +46,9 @@ type listAllMyBucketsResult struct {
 	NS      string       `xml:"xmlns,attr"`
 	Owner   owner        `xml:"Owner"`
 	Buckets []bucketInfo `xml:"Buckets>Bucket"`
-	Prefix  string       `xml:"Prefix,omitempty"`
+	// ContinuationToken is the token of the next page, when there is one.
+	ContinuationToken string `xml:"ContinuationToken,omitempty"`
+	Prefix            string `xml:"Prefix,omitempty"`
 }
 
 type bucketInfo struct {
@@ -92,6 +94,11 @@ type deleteRequest struct {
 type objectIdentifier struct {
 	Key       *string `xml:"Key"`
 	VersionID string  `xml:"VersionId"`
+	// ETag makes the delete of this key conditional (like If-Match).
+	ETag string `xml:"ETag"`
+	// Directory-bucket conditions, parsed only to be refused.
+	LastModifiedTime string `xml:"LastModifiedTime"`
+	Size             string `xml:"Size"`
 }
 
 // deleteResult is the DeleteObjects answer.

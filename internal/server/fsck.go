@@ -44,6 +44,11 @@ func Fsck(dataDir string) (*meta.CheckReport, error) {
 		if int64(len(data)) != c.Size {
 			return errors.New("wrong size")
 		}
+		// GetInto verified the block checksums; fsck also checks the
+		// chunk's identity.
+		if chunk.Sum(data) != chunk.Hash(c.Hash) {
+			return chunk.ErrCorrupt
+		}
 		return nil
 	})
 }

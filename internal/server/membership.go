@@ -18,13 +18,18 @@ import (
 
 	"github.com/anode/anode/internal/cluster"
 	"github.com/anode/anode/internal/meta"
+	"github.com/anode/anode/internal/peer"
 	"github.com/anode/anode/internal/s3err"
 )
 
 // identity is what a node records about itself in its data directory: the
-// ID it has in the cluster, so that a node that joined keeps its ID.
+// cluster it belongs to and the ID it has in it, so that a node that joined
+// keeps its ID and every peer request names both.
 type identity struct {
 	ID uint64 `json:"id"`
+	// ClusterID names the cluster (peer.ClusterIDHeader). Data directories
+	// made before it was recorded get the derived ID of their members.
+	ClusterID string `json:"cluster_id,omitempty"`
 	// Members are the members the node started with (the initial members,
 	// or those the join answered), used until the system group's
 	// membership reaches the node.
@@ -36,47 +41,83 @@ type identity struct {
 
 func identityPath(dataDir string) string { return filepath.Join(dataDir, "node.json") }
 
-// resolveIdentity decides the node's ID and the members it starts with.
-// A node that has run before uses its recorded ID and the membership it has
-// applied. A new node joins a running cluster (cluster.join) or bootstraps
-// one from cluster.initial_members (or alone). boot reports the latter:
-// the node then creates its groups with the initial members as voters,
-// and proposes them as the cluster's membership.
-func resolveIdentity(ctx context.Context, cfg *clusterSetup, db *pebble.DB) (id uint64, nodes []cluster.Node, boot bool, err error) {
-	b, err := os.ReadFile(identityPath(cfg.dataDir))
-	switch {
-	case err == nil:
-		var ident identity
-		if err := json.Unmarshal(b, &ident); err != nil {
-			return 0, nil, false, fmt.Errorf("%s: %w", identityPath(cfg.dataDir), err)
+// readIdentity reads the recorded identity; ok is false for a new data
+// directory.
+func readIdentity(dataDir string) (ident identity, ok bool, err error) {
+	b, err := os.ReadFile(identityPath(dataDir))
+	if errors.Is(err, os.ErrNotExist) {
+		return identity{}, false, nil
+	}
+	if err != nil {
+		return identity{}, false, err
+	}
+	if err := json.Unmarshal(b, &ident); err != nil {
+		return identity{}, false, fmt.Errorf("%s: %w", identityPath(dataDir), err)
+	}
+	return ident, true, nil
+}
+
+// resolveIdentity decides the node's identity and the members it starts
+// with. A node that has run before uses its recorded identity and the
+// membership it has applied. A new node joins a running cluster
+// (cluster.join) or bootstraps one from cluster.initial_members (or
+// alone). boot reports the latter: the node then creates its groups with
+// the initial members as voters, and proposes them as the cluster's
+// membership. secret is the cluster secret a join by token answered.
+func (s *Server) resolveIdentity(ctx context.Context, cfg *clusterSetup, db *pebble.DB, client *http.Client) (ident identity, nodes []cluster.Node, secret string, err error) {
+	ident, ok, err := readIdentity(cfg.dataDir)
+	if err != nil {
+		return identity{}, nil, "", err
+	}
+	if ok {
+		if ident.ClusterID == "" {
+			ident.ClusterID = derivedClusterID(cfg.name, ident.Members)
 		}
 		nodes, err := meta.LocalMembers(db)
 		if err != nil {
-			return 0, nil, false, err
+			return identity{}, nil, "", err
 		}
 		if len(nodes) > 0 {
-			return ident.ID, nodes, false, nil
+			ident.Boot = false
+			return ident, nodes, "", nil
 		}
 		// Restarted before the membership was recorded: start again as
 		// the first time (a bootstrapper proposes it again; AddGroup
 		// ignores the boot voters of groups that have state).
-		return ident.ID, ident.Members, ident.Boot, nil
-	case !errors.Is(err, os.ErrNotExist):
-		return 0, nil, false, err
+		return ident, ident.Members, "", nil
 	}
-	if cfg.join != "" {
-		id, nodes, err = join(ctx, cfg)
+	switch {
+	case cfg.join != "":
+		jr, err := join(ctx, cfg, client)
 		if err != nil {
-			return 0, nil, false, err
+			return identity{}, nil, "", err
 		}
-	} else {
-		id, nodes, boot = cfg.id, cfg.initial, true
+		ident = identity{ID: jr.ID, ClusterID: jr.ClusterID, Members: jr.Members}
+		secret = jr.Secret
+	case len(cfg.initial) > 1:
+		cid, err := s.checkFreshMember(ctx, cfg.id, cfg.initial, client)
+		if err != nil {
+			return identity{}, nil, "", err
+		}
+		ident = identity{ID: cfg.id, ClusterID: cid, Members: cfg.initial, Boot: true}
+	default:
+		ident = identity{ID: cfg.id, ClusterID: randomClusterID(), Members: cfg.initial, Boot: true}
 	}
-	b, _ = json.Marshal(identity{ID: id, Members: nodes, Boot: boot})
+	if ident.ClusterID == "" {
+		return identity{}, nil, "", errors.New("the cluster answered no cluster ID")
+	}
+	if secret != "" {
+		// Kept before the identity: a node restarted after this point
+		// finds both.
+		if err := writeSecret(cfg.dataDir, secret); err != nil {
+			return identity{}, nil, "", err
+		}
+	}
+	b, _ := json.Marshal(ident)
 	if err := writeFileSync(identityPath(cfg.dataDir), b); err != nil {
-		return 0, nil, false, err
+		return identity{}, nil, "", err
 	}
-	return id, nodes, boot, nil
+	return ident, ident.Members, secret, nil
 }
 
 func writeFileSync(path string, data []byte) error {
@@ -105,6 +146,7 @@ type clusterSetup struct {
 	id      uint64
 	initial []cluster.Node
 	join    string
+	token   string // join token, when the node has no cluster credentials
 	addr    string // this node's cluster address, as others dial it
 	name    string
 	groups  int
@@ -116,53 +158,86 @@ type joinRequest struct {
 }
 
 type joinResponse struct {
-	ID      uint64         `json:"id"`
-	Members []cluster.Node `json:"members"`
+	ID        uint64         `json:"id"`
+	Members   []cluster.Node `json:"members"`
+	ClusterID string         `json:"cluster_id"`
+	// Secret is the cluster secret, answered to a node that joined with a
+	// join token (it has no other way to learn it).
+	Secret string `json:"secret,omitempty"`
 }
 
 // join asks a member of a running cluster (at its cluster address) to add
-// this node, retrying while the cluster elects leaders.
-func join(ctx context.Context, cfg *clusterSetup) (uint64, []cluster.Node, error) {
+// this node, retrying while the cluster elects leaders. client carries the
+// node's cluster credentials, or, with a join token, the check of the
+// cluster CA the token names.
+func join(ctx context.Context, cfg *clusterSetup, client *http.Client) (*joinResponse, error) {
 	body, _ := json.Marshal(joinRequest{Addr: cfg.addr, PlacementGroups: cfg.groups})
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	var last error
 	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+cfg.join+"/join", bytes.NewReader(body))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://"+cfg.join+"/join", bytes.NewReader(body))
 		if err != nil {
-			return 0, nil, err
+			return nil, err
 		}
-		req.Header.Set(cluster.ClusterHeader, cfg.name)
-		resp, err := http.DefaultClient.Do(req)
+		if cfg.token != "" {
+			req.Header.Set(joinTokenHeader, cfg.token)
+		}
+		resp, err := client.Do(req)
 		if err == nil {
-			msg, _ := io.ReadAll(resp.Body)
+			msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				var jr joinResponse
 				if err := json.Unmarshal(msg, &jr); err != nil {
-					return 0, nil, fmt.Errorf("join %s: %w", cfg.join, err)
+					return nil, fmt.Errorf("join %s: %w", cfg.join, err)
 				}
-				return jr.ID, jr.Members, nil
+				if cfg.token != "" && jr.Secret == "" {
+					return nil, fmt.Errorf("join %s: the cluster answered no secret", cfg.join)
+				}
+				return &jr, nil
 			}
 			if resp.StatusCode < 500 {
-				return 0, nil, fmt.Errorf("join %s: %s: %s", cfg.join, resp.Status, msg)
+				return nil, fmt.Errorf("join %s: %s: %s", cfg.join, resp.Status, msg)
 			}
 			err = fmt.Errorf("%s: %s", resp.Status, msg)
 		}
 		last = err
 		select {
 		case <-ctx.Done():
-			return 0, nil, fmt.Errorf("join %s: %w", cfg.join, last)
+			return nil, fmt.Errorf("join %s: %w", cfg.join, last)
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
 }
 
 // joinHandler serves POST /join on the cluster port: it adds the caller to
-// the membership through the system group and answers its ID.
+// the membership through the system group and answers its ID. The caller
+// proves it may join with a certificate of this cluster (it knows the
+// secret, or has an operator certificate) or with a join token; anything
+// else is refused before the membership is touched.
 func (s *Server) joinHandler(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || r.Header.Get(cluster.ClusterHeader) != s.cfg.Cluster.Name {
-		http.Error(w, "join: POST with the cluster's name", http.StatusForbidden)
+	if r.Method != http.MethodPost {
+		http.Error(w, "join: POST", http.StatusMethodNotAllowed)
+		return
+	}
+	byToken := false
+	if !peer.Authenticated(r) {
+		tok := r.Header.Get(joinTokenHeader)
+		if tok == "" || s.peerCreds.Secret == "" {
+			http.Error(w, "join: a certificate of this cluster or a join token is required", http.StatusForbidden)
+			return
+		}
+		if err := verifyJoinToken(s.peerCreds.Secret, tok, time.Now()); err != nil {
+			s.log.Warn("join refused", "remote", r.RemoteAddr, "err", err)
+			http.Error(w, "join: "+err.Error(), http.StatusForbidden)
+			return
+		}
+		byToken = true
+	}
+	self := s.self.Load()
+	if self == nil || s.meta == nil {
+		http.Error(w, "join: this node is starting", http.StatusServiceUnavailable)
 		return
 	}
 	var jr joinRequest
@@ -184,8 +259,12 @@ func (s *Server) joinHandler(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	s.log.Info("node joined", "id", res.Node.ID, "addr", res.Node.Addr)
-	json.NewEncoder(w).Encode(joinResponse{ID: res.Node.ID, Members: res.Members})
+	s.log.Info("node joined", "id", res.Node.ID, "addr", res.Node.Addr, "by_token", byToken)
+	ans := joinResponse{ID: res.Node.ID, Members: res.Members, ClusterID: self.ClusterID}
+	if byToken {
+		ans.Secret = s.peerCreds.Secret
+	}
+	json.NewEncoder(w).Encode(ans)
 }
 
 // removeNodeHandler serves POST /cluster/remove-node?id=N on the admin port.

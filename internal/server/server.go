@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -28,6 +29,7 @@ import (
 	"github.com/anode/anode/internal/meta"
 	"github.com/anode/anode/internal/metrics"
 	"github.com/anode/anode/internal/object"
+	"github.com/anode/anode/internal/peer"
 	"github.com/anode/anode/internal/replica"
 	"github.com/anode/anode/internal/s3api"
 )
@@ -48,6 +50,12 @@ type Server struct {
 	transport   *cluster.HTTPTransport
 	replicas    *replica.Chunks
 
+	self      atomic.Pointer[peer.Identity]
+	seen      *seenPeers
+	peerCreds peer.Credentials
+	peerTLS   *peer.TLS
+	peerMux   atomic.Pointer[http.ServeMux]
+
 	s3Srv, adminSrv, clusterSrv *http.Server
 	s3Ln, adminLn, clusterLn    net.Listener
 
@@ -59,6 +67,9 @@ type Server struct {
 // New opens the node's storage and starts its raft groups. Call Serve to
 // start answering requests and Shutdown to stop.
 func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
+	if err := CheckClusterConfig(cfg); err != nil {
+		return nil, err
+	}
 	initial, err := clusterNodes(cfg)
 	if err != nil {
 		return nil, err
@@ -86,20 +97,75 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		db.Close()
 		return nil, fmt.Errorf("open chunk store: %w", err)
 	}
-	id, nodes, boot, err := resolveIdentity(context.Background(), &clusterSetup{
-		dataDir: cfg.Storage.DataDir, id: cfg.Node.ID, initial: initial, join: cfg.Cluster.Join,
-		addr: cfg.Node.GRPCAddr, name: cfg.Cluster.Name, groups: cfg.Cluster.PlacementGroups,
-	}, db)
-	if err != nil {
+	fail := func(err error) (*Server, error) {
+		if s.clusterSrv != nil {
+			s.clusterSrv.Close()
+		} else if s.clusterLn != nil {
+			s.clusterLn.Close()
+		}
 		s.chunks.Close()
 		db.Close()
-		return nil, fmt.Errorf("cluster membership: %w", err)
+		return nil, err
 	}
+	s.seen = &seenPeers{db: db, seen: map[uint64]bool{}}
+	_, known, err := readIdentity(cfg.Storage.DataDir)
+	if err != nil {
+		return fail(err)
+	}
+	creds, haveCreds, err := peerCredentials(cfg, !known)
+	if err != nil {
+		return fail(fmt.Errorf("cluster credentials: %w", err))
+	}
+	if !haveCreds && cfg.Cluster.JoinToken == "" {
+		return fail(errors.New("joining a cluster needs proof: set cluster.secret (or the cluster.tls_* certificates) or give --join-token from 'anode admin join-token'"))
+	}
+	s.clusterLn, err = net.Listen("tcp", cfg.Node.GRPCAddr)
+	if err != nil {
+		return fail(fmt.Errorf("cluster listener: %w", err))
+	}
+	// The cluster port answers /identity (to members) from the start, so
+	// that initial members that bootstrap together can check each other;
+	// every other path waits for the node to be up.
+	early := http.NewServeMux()
+	early.HandleFunc("GET /identity", s.identityHandler)
+	s.peerMux.Store(early)
+	setup := &clusterSetup{
+		dataDir: cfg.Storage.DataDir, id: cfg.Node.ID, initial: initial, join: cfg.Cluster.Join,
+		addr: cfg.Node.GRPCAddr, name: cfg.Cluster.Name, groups: cfg.Cluster.PlacementGroups,
+	}
+	var joinClient *http.Client
+	if haveCreds {
+		if err := s.startClusterPort(creds); err != nil {
+			return fail(err)
+		}
+		joinClient = &http.Client{Transport: &http.Transport{TLSClientConfig: s.peerTLS.ClientConfig()}}
+	} else {
+		fp, _, err := parseJoinToken(cfg.Cluster.JoinToken)
+		if err != nil {
+			return fail(fmt.Errorf("cluster.join_token: %w", err))
+		}
+		setup.token = cfg.Cluster.JoinToken
+		joinClient = &http.Client{Transport: &http.Transport{TLSClientConfig: peer.JoinClientConfig(fp)}}
+	}
+	ident, nodes, secret, err := s.resolveIdentity(context.Background(), setup, db, joinClient)
+	if err != nil {
+		return fail(fmt.Errorf("cluster membership: %w", err))
+	}
+	if !haveCreds {
+		if err := s.startClusterPort(peer.Credentials{Secret: secret, ClusterName: cfg.Cluster.Name}); err != nil {
+			return fail(err)
+		}
+	}
+	id, boot := ident.ID, ident.Boot
 	cfg.Node.ID = id
+	s.self.Store(&peer.Identity{ClusterID: ident.ClusterID, NodeID: id})
 	s.members = cluster.NewMembership(nodes)
 	ids := s.members.IDs()
-	peerClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute}}
-	s.transport = cluster.NewHTTPTransport(id, cfg.Cluster.Name, peerClient, log)
+	peerClient := &http.Client{Transport: &http.Transport{
+		MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute, TLSClientConfig: s.peerTLS.ClientConfig(),
+		TLSHandshakeTimeout: 10 * time.Second,
+	}}
+	s.transport = cluster.NewHTTPTransport(*s.self.Load(), peerClient, log)
 	for _, n := range nodes {
 		if n.ID != id {
 			s.transport.SetPeer(n.ID, n.Addr)
@@ -127,9 +193,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 			learners = without(ids, voters)
 		}
 		if err := s.host.AddGroup(gid, voters, learners, meta.NewStateMachine(gid)); err != nil {
-			s.chunks.Close()
-			db.Close()
-			return nil, err
+			return fail(err)
 		}
 	}
 	if boot {
@@ -137,21 +201,15 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	}
 	s.replicas = replica.New(replica.Config{
 		Self: id, Local: s.chunks, Members: s.members, ReplicationFactor: s.replicationFactor(),
-		Cluster: cfg.Cluster.Name, Client: peerClient, Logger: log,
+		ClusterID: ident.ClusterID, Client: peerClient, Logger: log,
 	})
 	s.meta = meta.NewStore(s.host, db, cfg.Cluster.PlacementGroups)
-	s.clusterLn, err = net.Listen("tcp", cfg.Node.GRPCAddr)
-	if err != nil {
-		s.chunks.Close()
-		db.Close()
-		return nil, fmt.Errorf("cluster listener: %w", err)
-	}
 	mux := http.NewServeMux()
-	mux.Handle("/raft", s.host.Handler(cfg.Cluster.Name, 1<<30))
-	mux.Handle("/chunks/", replica.Handler(s.chunks, cfg.Cluster.Name, int64(cfg.Storage.ChunkSize)))
+	mux.Handle("/raft", s.host.Handler(cluster.MaxRaftBody))
+	mux.Handle("/chunks/", replica.Handler(s.chunks, int64(cfg.Storage.ChunkSize)))
 	mux.HandleFunc("/join", s.joinHandler)
-	s.clusterSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go s.clusterSrv.Serve(s.clusterLn)
+	mux.HandleFunc("GET /identity", s.identityHandler)
+	s.peerMux.Store(mux)
 	s.host.Start()
 	s.objects = object.New(object.Config{
 		Meta: s.meta, Chunks: s.replicas, ChunkSize: int(cfg.Storage.ChunkSize),
@@ -173,6 +231,43 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	})
 	return s, nil
 }
+
+// startClusterPort serves the cluster port over mutual TLS, every request
+// through the peer guard (authentication, cluster and node IDs, a bound on
+// concurrent requests).
+func (s *Server) startClusterPort(creds peer.Credentials) error {
+	t, err := peer.New(creds)
+	if err != nil {
+		return err
+	}
+	s.peerTLS, s.peerCreds = t, creds
+	guard := &peer.Guard{
+		Self: func() peer.Identity {
+			if id := s.self.Load(); id != nil {
+				return *id
+			}
+			return peer.Identity{}
+		},
+		MaxConcurrent: maxPeerRequests,
+		Seen:          s.seen.add,
+		Unidentified:  map[string]bool{"/join": true, "/identity": true},
+	}
+	h := guard.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.peerMux.Load().ServeHTTP(w, r)
+	}))
+	s.clusterSrv = &http.Server{
+		Handler: h, TLSConfig: t.ServerConfig(),
+		ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	go s.clusterSrv.Serve(tls.NewListener(s.clusterLn, s.clusterSrv.TLSConfig))
+	return nil
+}
+
+// maxPeerRequests bounds the requests the cluster port serves at once: with
+// chunk bodies of up to storage.chunk_size each, it bounds their memory.
+const maxPeerRequests = 128
 
 // checkLayout records the number of placement groups the first time the
 // data directory is used and refuses to start with a different number:
@@ -207,14 +302,24 @@ func (s *Server) Serve() error {
 		s.s3Ln.Close()
 		return fmt.Errorf("admin listener: %w", err)
 	}
+	if err := s.wrapClientTLS(); err != nil {
+		s.s3Ln.Close()
+		s.adminLn.Close()
+		return err
+	}
 	creds := auth.StaticCredentials{s.cfg.RootUser: s.cfg.RootPassword}
+	verifier := &auth.Verifier{Creds: creds, Region: s.cfg.S3.Region}
 	audit := s.log.With("log", "audit")
 	h := s3api.NewHandler(s3api.Config{
-		Objects: s.objects, Auth: &auth.Verifier{Creds: creds, Region: s.cfg.S3.Region},
+		Objects: s.objects, Auth: verifier,
 		Region: s.cfg.S3.Region, Domains: s.cfg.S3.Domains, VirtualHost: s.cfg.S3.VirtualHostStyle,
 		MaxBodySize: int64(s.cfg.S3.MaxBodySize), Logger: s.log, Audit: audit,
 	})
 	s.s3Srv = s3api.NewServer(s.cfg.Node.S3Addr, h, s.cfg.S3.RequestTimeout())
+	metricsToken := ""
+	if s.cfg.Metrics.Auth == "bearer" {
+		metricsToken = s.cfg.Metrics.BearerToken
+	}
 	s.adminSrv = &http.Server{
 		Handler: admin.NewHandler(admin.Config{
 			Ready: s.ready, Status: s.host.Status, NodeID: s.cfg.Node.ID, Name: s.cfg.Node.Name,
@@ -222,9 +327,20 @@ func (s *Server) Serve() error {
 			Reconcile:  func() *cluster.ReconcileStats { return s.reconcile.Load() },
 			RemoveNode: s.removeNodeHandler,
 			Lifecycle:  func() any { return s.lifecycle.Status() },
+			JoinToken:  s.joinTokenHandler,
 			Pprof:      s.cfg.Metrics.EnablePprof,
+			Auth:       verifier,
+			Authorize: func(_ *http.Request, accessKey string) error {
+				if accessKey != s.cfg.RootUser {
+					return fmt.Errorf("access key %q may not use the admin API: it is for the root user", accessKey)
+				}
+				return nil
+			},
+			MetricsToken: metricsToken,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		IdleTimeout:       2 * time.Minute,
 	}
 	for _, pair := range []struct {
 		srv *http.Server
@@ -243,7 +359,42 @@ func (s *Server) Serve() error {
 	go s.runGC()
 	go s.runMembership(s.bootMembers)
 	s.log.Info("anode serving", "s3", s.s3Ln.Addr().String(), "admin", s.adminLn.Addr().String(),
-		"data_dir", s.cfg.Storage.DataDir, "node_id", s.cfg.Node.ID, "placement_groups", s.cfg.Cluster.PlacementGroups)
+		"s3_scheme", scheme(s.cfg.S3.TLSCertFile), "admin_scheme", scheme(s.cfg.Admin.TLSCertFile),
+		"cluster_id", s.self.Load().ClusterID, "data_dir", s.cfg.Storage.DataDir, "node_id", s.cfg.Node.ID, "placement_groups", s.cfg.Cluster.PlacementGroups)
+	return nil
+}
+
+func scheme(certFile string) string {
+	if certFile != "" {
+		return "https"
+	}
+	return "http"
+}
+
+// wrapClientTLS makes the S3 and admin listeners serve HTTPS when they have
+// certificates. The certificate files are read again when they change
+// (peer.ReloadingCert), so a renewal needs no restart.
+func (s *Server) wrapClientTLS() error {
+	for _, l := range []struct {
+		name, cert, key string
+		ln              *net.Listener
+	}{
+		{"s3", s.cfg.S3.TLSCertFile, s.cfg.S3.TLSKeyFile, &s.s3Ln},
+		{"admin", s.cfg.Admin.TLSCertFile, s.cfg.Admin.TLSKeyFile, &s.adminLn},
+	} {
+		if l.cert == "" {
+			continue
+		}
+		rc, err := peer.NewReloadingCert(l.cert, l.key)
+		if err != nil {
+			return fmt.Errorf("%s.tls_cert_file: %w", l.name, err)
+		}
+		*l.ln = tls.NewListener(*l.ln, &tls.Config{
+			MinVersion:     tls.VersionTLS12,
+			GetCertificate: rc.GetCertificate,
+			NextProtos:     []string{"http/1.1"},
+		})
+	}
 	return nil
 }
 

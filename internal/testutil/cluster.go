@@ -1,6 +1,8 @@
 package testutil
 
 import (
+	crand "crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -20,13 +22,31 @@ type Cluster struct {
 	Dirs    []string
 	extra   []string
 	initial int // how many nodes bootstrapped the cluster
+	// Secret is the cluster secret the nodes were given ("" when the
+	// caller's flags set the peer credentials).
+	Secret string
+}
+
+// NewSecret returns a random cluster secret.
+func NewSecret() string {
+	b := make([]byte, 32)
+	crand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // StartCluster starts n nodes that form a new cluster, and waits until
-// every node is ready. extra flags go to every node.
+// every node is ready. extra flags go to every node. Unless extra sets
+// cluster.secret or cluster certificates itself, every node gets a new
+// random cluster secret (Secret): the nodes authenticate each other with
+// mutual TLS, as a real cluster must.
 func StartCluster(t testing.TB, n int, extra ...string) *Cluster {
 	t.Helper()
-	c := &Cluster{bin: BuildAnode(t), extra: extra, initial: n}
+	c := &Cluster{bin: BuildAnode(t), initial: n}
+	if !strings.Contains(strings.Join(extra, " "), "cluster.secret") && !strings.Contains(strings.Join(extra, " "), "cluster.tls_cert_file") {
+		c.Secret = NewSecret()
+		extra = append([]string{"--set", "cluster.secret=" + c.Secret}, extra...)
+	}
+	c.extra = extra
 	a, b := 1+rand.IntN(250), 1+rand.IntN(250)
 	base := t.TempDir()
 	for i := 0; i < n; i++ {
@@ -83,6 +103,10 @@ func (c *Cluster) Restart(t testing.TB, i int) *Process {
 	c.Nodes[i] = StartProcess(t, c.bin, c.Dirs[i], c.args(i)...)
 	return c.Nodes[i]
 }
+
+// Args returns the flags node i (0-based) is started with, as Restart
+// starts it.
+func (c *Cluster) Args(i int) []string { return c.args(i) }
 
 // Bin returns the path of the anode binary.
 func (c *Cluster) Bin() string { return c.bin }

@@ -63,7 +63,7 @@ type Process struct {
 	log      *lockedBuffer
 }
 
-var servingRE = regexp.MustCompile(`msg="anode serving" s3=(\S+) admin=(\S+)`)
+var servingRE = regexp.MustCompile(`msg="anode serving" s3=(\S+) admin=(\S+) s3_scheme=(\S+) admin_scheme=(\S+)`)
 
 // StartProcess runs `anode server` on loopback ports chosen by the kernel,
 // with dataDir and the test credentials, plus any extra flags, and waits
@@ -114,13 +114,32 @@ func LaunchProcess(t testing.TB, bin, dataDir string, extra ...string) *Process 
 	})
 	select {
 	case a := <-addrs:
-		p.Endpoint, p.AdminURL = "http://"+a[0], "http://"+a[1]
+		p.Endpoint, p.AdminURL = a[2]+"://"+a[0], a[3]+"://"+a[1]
 	case <-p.exited:
 		t.Fatalf("anode exited before serving:\n%s", p.log.String())
 	case <-time.After(60 * time.Second):
 		t.Fatalf("anode did not start serving:\n%s", p.log.String())
 	}
 	return p
+}
+
+// RunToExit runs `anode server` like LaunchProcess but expects it to stop
+// by itself (a refused start): it returns the exit code and what the
+// process wrote, and fails the test if it still runs after timeout (then
+// it is killed).
+func RunToExit(t testing.TB, bin, dataDir string, timeout time.Duration, extra ...string) (int, string) {
+	t.Helper()
+	args := append([]string{"server", "--data-dir", dataDir,
+		"--s3-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0"}, extra...)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), "ANODE_ROOT_USER="+AccessKey, "ANODE_ROOT_PASSWORD="+SecretKey)
+	out, _ := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("anode still ran after %v; it should have refused to start:\n%s", timeout, out)
+	}
+	return cmd.ProcessState.ExitCode(), string(out)
 }
 
 // WaitReady waits until the process answers /ready.
@@ -144,7 +163,7 @@ func WaitHTTP(url string, timeout time.Duration) error {
 	var last string
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := HTTPClient.Do(req)
 		if err == nil {
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()

@@ -314,13 +314,12 @@ type clusterStatus struct {
 
 func status(t *testing.T, p *testutil.Process) clusterStatus {
 	t.Helper()
-	resp, err := http.Get(p.AdminURL + "/cluster/status")
-	if err != nil {
-		t.Fatal(err)
+	code, body, err := testutil.AdminDo(p.AdminURL, http.MethodGet, "/cluster/status")
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("/cluster/status: %d %s %v", code, body, err)
 	}
-	defer resp.Body.Close()
 	var st clusterStatus
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+	if err := json.Unmarshal(body, &st); err != nil {
 		t.Fatal(err)
 	}
 	return st
@@ -446,7 +445,7 @@ func TestReplaceWipedNode(t *testing.T) {
 	}
 	removeNode(t, cl.Nodes[0], 3)
 	p := testutil.StartProcess(t, cl.Bin(), cl.Dirs[2], "--grpc-addr", cl.Members[2], "--join", cl.Members[0],
-		"--placement-groups", "16", "--set", "storage.gc_interval_secs=1")
+		"--set", "cluster.secret="+cl.Secret, "--placement-groups", "16", "--set", "storage.gc_interval_secs=1")
 	live := []*testutil.Process{cl.Nodes[0], cl.Nodes[1], p}
 	settled(t, live, 3)
 	if id := status(t, p).Nodes; len(id) != 3 {
@@ -479,14 +478,12 @@ func TestReplaceWipedNode(t *testing.T) {
 func removeNode(t *testing.T, p *testutil.Process, id int) {
 	t.Helper()
 	eventually(t, 15*time.Second, fmt.Sprintf("remove node %d", id), func() error {
-		resp, err := http.Post(fmt.Sprintf("%s/cluster/remove-node?id=%d", p.AdminURL, id), "", nil)
+		code, body, err := testutil.AdminDo(p.AdminURL, http.MethodPost, fmt.Sprintf("/cluster/remove-node?id=%d", id))
 		if err != nil {
 			return err
 		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("%s: %s", resp.Status, body)
+		if code != http.StatusOK {
+			return fmt.Errorf("%d: %s", code, body)
 		}
 		return nil
 	})

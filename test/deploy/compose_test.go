@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/anode/anode/internal/server"
 )
 
 const composePath = "deploy/docker/docker-compose.yml"
@@ -32,13 +34,29 @@ type composeService struct {
 // interpolate substitutes ${VAR} and ${VAR:-default} as Compose does, with
 // the variables in vars.
 func interpolate(s string, vars map[string]string) string {
-	return os.Expand(s, func(expr string) string {
+	v, _ := interpolateRequired(s, vars)
+	return v
+}
+
+// interpolateRequired is interpolate that also reports the variables
+// written ${NAME:?message} that are unset or empty, which make Compose
+// stop with the message.
+func interpolateRequired(s string, vars map[string]string) (string, []string) {
+	var missing []string
+	out := os.Expand(s, func(expr string) string {
+		if name, msg, ok := strings.Cut(expr, ":?"); ok {
+			if vars[name] == "" {
+				missing = append(missing, name+": "+msg)
+			}
+			return vars[name]
+		}
 		name, def, hasDef := strings.Cut(expr, ":-")
 		if v := vars[name]; v != "" || !hasDef {
 			return v
 		}
 		return def
 	})
+	return out, missing
 }
 
 // publishedPort returns the host port that a "[ip:]host:container" port
@@ -58,18 +76,38 @@ func publishedPort(mappings []string, container string) string {
 // the node id of its position in the member list, every member is the name
 // of a service (which Compose resolves on the project network), each node
 // has its own volume on /data, and the published ports are distinct, with
-// node 1 on 8080 (S3) and 8081 (admin) by default.
+// node 1 on 8080 (S3) and 8081 (admin) by default. The root credentials and
+// the cluster secret are required: without them Compose refuses to start,
+// and with them the server accepts the cluster (CheckClusterConfig).
 func TestComposeCluster(t *testing.T) {
+	required := map[string]string{"ANODE_ROOT_USER": "admin", "ANODE_ROOT_PASSWORD": "a-long-secret",
+		"ANODE_CLUSTER_SECRET": "0123456789abcdef0123456789abcdef"}
 	for _, tc := range []struct {
 		name string
 		vars map[string]string // Compose's variables, from the shell
 	}{
-		{"defaults", map[string]string{}},
-		{"credentials and ports", map[string]string{"ANODE_ROOT_USER": "admin", "ANODE_ROOT_PASSWORD": "a-long-secret",
-			"S3_PORT": "9000", "BIND_ADDR": "0.0.0.0"}},
+		{"required settings", required},
+		{"ports", map[string]string{"ANODE_ROOT_USER": "admin", "ANODE_ROOT_PASSWORD": "a-long-secret",
+			"ANODE_CLUSTER_SECRET": "0123456789abcdef0123456789abcdef", "S3_PORT": "9000", "BIND_ADDR": "0.0.0.0"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { checkCompose(t, tc.vars) })
 	}
+	t.Run("without credentials or secret", func(t *testing.T) {
+		var f composeFile
+		decodeFile(t, composePath, &f)
+		for name, svc := range f.Services {
+			var missing []string
+			for _, v := range svc.Environment {
+				_, m := interpolateRequired(v, map[string]string{})
+				missing = append(missing, m...)
+			}
+			slices.Sort(missing)
+			if len(missing) != 3 || !strings.HasPrefix(missing[0], "ANODE_CLUSTER_SECRET") ||
+				!strings.HasPrefix(missing[1], "ANODE_ROOT_PASSWORD") || !strings.HasPrefix(missing[2], "ANODE_ROOT_USER") {
+				t.Errorf("%s: with nothing set, Compose would stop for %v; want the cluster secret and both credentials", name, missing)
+			}
+		}
+	})
 }
 
 func checkCompose(t *testing.T, vars map[string]string) {
@@ -132,8 +170,11 @@ func checkCompose(t *testing.T, vars map[string]string) {
 		if user := vars["ANODE_ROOT_USER"]; user != "" && (cfg.RootUser != user || cfg.DefaultCredentials) {
 			t.Errorf("%s: root user %q (default %v), want %q from the shell", name, cfg.RootUser, cfg.DefaultCredentials, user)
 		}
-		if vars["ANODE_ROOT_USER"] == "" && !cfg.DefaultCredentials {
-			t.Errorf("%s: with no credentials in the shell the node should use the defaults", name)
+		if cfg.Cluster.Secret != vars["ANODE_CLUSTER_SECRET"] {
+			t.Errorf("%s: cluster.secret %q, want the shell's ANODE_CLUSTER_SECRET", name, cfg.Cluster.Secret)
+		}
+		if err := server.CheckClusterConfig(cfg); err != nil {
+			t.Errorf("%s: the server would refuse to start: %v", name, err)
 		}
 
 		// Its own named volume on /data.

@@ -81,7 +81,10 @@ func TestDockerQuickStart(t *testing.T) {
 	p := freePorts(t, 6)
 	s3Port := []int{p[0], p[2], p[4]}
 	adminPort := []int{p[1], p[3], p[5]}
+	// The compose file requires the root credentials and a cluster secret.
+	const rootUser, rootPassword = "deploytest", "deploytest-password"
 	env := append(slices.Clone(base), "IMAGE="+image,
+		"ANODE_ROOT_USER="+rootUser, "ANODE_ROOT_PASSWORD="+rootPassword, "ANODE_CLUSTER_SECRET="+hex.EncodeToString(b[:])+strings.Repeat("0", 32),
 		fmt.Sprintf("S3_PORT=%d", s3Port[0]), fmt.Sprintf("ADMIN_PORT=%d", adminPort[0]),
 		fmt.Sprintf("S3_PORT_2=%d", s3Port[1]), fmt.Sprintf("ADMIN_PORT_2=%d", adminPort[1]),
 		fmt.Sprintf("S3_PORT_3=%d", s3Port[2]), fmt.Sprintf("ADMIN_PORT_3=%d", adminPort[2]))
@@ -123,14 +126,16 @@ func TestDockerQuickStart(t *testing.T) {
 				Addr string `json:"addr"`
 			} `json:"nodes"`
 		}
-		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/cluster/status", adminPort[i]))
-		if err != nil {
-			t.Fatal(err)
+		code, body, err := testutil.AdminDoAs(fmt.Sprintf("http://127.0.0.1:%d", adminPort[i]), http.MethodGet, "/cluster/status", rootUser, rootPassword)
+		if err != nil || code != http.StatusOK {
+			t.Fatalf("node %d: signed /cluster/status: %d %s %v", i+1, code, body, err)
 		}
-		err = json.NewDecoder(resp.Body).Decode(&status)
-		resp.Body.Close()
-		if err != nil {
+		if err := json.Unmarshal(body, &status); err != nil {
 			t.Fatalf("node %d: /cluster/status: %v", i+1, err)
+		}
+		// Unsigned, it is refused.
+		if code, _, _ := testutil.AdminDoAs(fmt.Sprintf("http://127.0.0.1:%d", adminPort[i]), http.MethodGet, "/cluster/status", "", ""); code != http.StatusUnauthorized {
+			t.Errorf("node %d: unsigned /cluster/status answered %d, want 401", i+1, code)
 		}
 		if status.NodeID != uint64(i+1) || status.Name != fmt.Sprintf("anode-%d", i+1) {
 			t.Errorf("node %d reports id %d name %q", i+1, status.NodeID, status.Name)
@@ -159,8 +164,8 @@ func TestDockerQuickStart(t *testing.T) {
 		return out
 	}
 	endpoint := func(node int) string { return "http://localhost:" + strconv.Itoa(s3Port[node-1]) }
-	aws("configure", "set", "aws_access_key_id", "minioadmin")
-	aws("configure", "set", "aws_secret_access_key", "minioadmin")
+	aws("configure", "set", "aws_access_key_id", rootUser)
+	aws("configure", "set", "aws_secret_access_key", rootPassword)
 	aws("--endpoint-url", endpoint(1), "s3", "mb", "s3://my-bucket")
 	if err := os.WriteFile(filepath.Join(home, "test.txt"), []byte("Hello, Anode!\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -93,7 +93,8 @@ func TestHelmChart(t *testing.T) {
 		if len(m.secrets) != 0 {
 			t.Errorf("the chart rendered Secrets %v beside an existing one", m.secrets)
 		}
-		m.secrets["my-credentials"] = map[string]string{"root-user": "ops", "root-password": "a-long-secret"}
+		m.secrets["my-credentials"] = map[string]string{"root-user": "ops", "root-password": "a-long-secret",
+			"cluster-secret": "0123456789abcdef0123456789abcdef"}
 		checkKubernetes(t, m, kubeWant{namespace: "storage", name: "anode", replicas: 3, image: "anode:latest", rootUser: "ops"})
 	})
 

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/anode/anode/internal/server"
 )
 
 // The parts of the Kubernetes objects the checks read.
@@ -336,7 +338,8 @@ func checkKubernetes(t *testing.T, m manifests, want kubeWant) {
 		t.Errorf("Service %s: cluster port %d, container port cluster %d", headless.Metadata.Name, clusterPort, ports["cluster"])
 	}
 
-	// The client Service reaches S3 and admin.
+	// The client Service publishes S3 only: the admin port is not for
+	// clients (docs/security.md).
 	if client == nil {
 		t.Fatal("no client Service")
 	}
@@ -350,8 +353,8 @@ func checkKubernetes(t *testing.T, m manifests, want kubeWant) {
 		}
 		targets[p.TargetPort] = true
 	}
-	if !targets["s3"] || !targets["admin"] {
-		t.Errorf("Service %s targets %v, want s3 and admin", client.Metadata.Name, targets)
+	if !targets["s3"] || len(targets) != 1 {
+		t.Errorf("Service %s targets %v, want s3 alone", client.Metadata.Name, targets)
 	}
 
 	// Probes on the admin port.
@@ -398,6 +401,12 @@ func checkKubernetes(t *testing.T, m manifests, want kubeWant) {
 		if cfg.RootUser != want.rootUser || cfg.DefaultCredentials {
 			t.Errorf("%s: root user %q (default credentials %v), want %q from the Secret", podName, cfg.RootUser, cfg.DefaultCredentials, want.rootUser)
 		}
+		if cfg.Cluster.Secret == "" {
+			t.Errorf("%s: no cluster.secret from the Secret", podName)
+		}
+		if err := server.CheckClusterConfig(cfg); err != nil {
+			t.Errorf("%s: the server would refuse to start: %v", podName, err)
+		}
 		for _, l := range []struct{ addr, port string }{{cfg.Node.S3Addr, "s3"}, {cfg.Node.AdminAddr, "admin"}} {
 			if _, p, _ := net.SplitHostPort(l.addr); p != strconv.Itoa(ports[l.port]) {
 				t.Errorf("%s: listens on %s, container port %s is %d", podName, l.addr, l.port, ports[l.port])
@@ -434,7 +443,8 @@ func TestKubernetesManifests(t *testing.T) {
 		all = append(all, data...)
 	}
 	m := parseManifests(t, all)
-	m.secrets["anode-credentials"] = map[string]string{"root-user": "admin", "root-password": "a-long-secret"}
+	m.secrets["anode-credentials"] = map[string]string{"root-user": "admin", "root-password": "a-long-secret",
+		"cluster-secret": "0123456789abcdef0123456789abcdef"}
 	checkKubernetes(t, m, kubeWant{namespace: "storage", name: "anode", replicas: 3, image: "anode:latest", rootUser: "admin"})
 }
 
@@ -451,7 +461,8 @@ func TestKubernetesServiceLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := parseManifests(t, append(append(data, "\n---\n"...), sts...))
-	m.secrets["anode-credentials"] = map[string]string{"root-user": "admin", "root-password": "a-long-secret"}
+	m.secrets["anode-credentials"] = map[string]string{"root-user": "admin", "root-password": "a-long-secret",
+		"cluster-secret": "0123456789abcdef0123456789abcdef"}
 	on := true
 	m.statefulSets[0].Spec.Template.Spec.EnableServiceLinks = &on
 	env, err := podEnv(t, m, m.statefulSets[0], "storage", 1)

@@ -561,7 +561,17 @@ class TestErrors(S3Test):
                 self.assertError("InvalidBucketName", 400, self.s3.create_bucket, Bucket=name)
 
     def test_bucket_already_owned_by_you(self):
-        self.assertError("BucketAlreadyOwnedByYou", 409, self.s3.create_bucket, Bucket=self.bucket)
+        # us-east-1 answers 200 to the owner re-creating a bucket (AWS
+        # CreateBucket, Errors); every other region answers 409.
+        self.s3.create_bucket(Bucket=self.bucket)
+        other = self.bucket + "-eu"
+        cfg = {"LocationConstraint": "eu-west-1"}
+        self.s3.create_bucket(Bucket=other, CreateBucketConfiguration=cfg)
+        try:
+            self.assertError("BucketAlreadyOwnedByYou", 409, self.s3.create_bucket, Bucket=other,
+                             CreateBucketConfiguration=cfg)
+        finally:
+            self.s3.delete_bucket(Bucket=other)
 
     def test_bucket_not_empty(self):
         self.put("k", b"v")

@@ -38,8 +38,12 @@ func TestSDKBuckets(t *testing.T) {
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)})
-	wantCode(t, "CreateBucket twice", err, "BucketAlreadyOwnedByYou")
+	// In us-east-1 AWS answers 200 to the owner re-creating a bucket
+	// (CreateBucket, Errors); test/conformance checks BucketAlreadyOwnedByYou
+	// in another region.
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+		t.Errorf("CreateBucket twice in us-east-1: %v", err)
+	}
 
 	hb, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(name)})
 	if err != nil || aws.ToString(hb.BucketRegion) != region {
@@ -64,10 +68,14 @@ func TestSDKBuckets(t *testing.T) {
 		t.Errorf("ListBuckets = %+v: bucket missing or no owner", lb)
 	}
 
-	// A location constraint other than ours is refused; ours is accepted.
-	_, err = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name + "-eu"),
-		CreateBucketConfiguration: &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraintEuWest1}})
-	wantCode(t, "CreateBucket in eu-west-1", err, "IllegalLocationConstraintException")
+	// With no configured region any location constraint is accepted and
+	// recorded (test/conformance checks the configured-region case).
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name + "-eu"),
+		CreateBucketConfiguration: &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraintEuWest1}}); err != nil {
+		t.Errorf("CreateBucket in eu-west-1: %v", err)
+	} else if loc, err := c.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(name + "-eu")}); err != nil || loc.LocationConstraint != types.BucketLocationConstraintEuWest1 {
+		t.Errorf("GetBucketLocation of the eu-west-1 bucket: %+v %v", loc, err)
+	}
 
 	put(t, c, name, "k", []byte("x"))
 	_, err = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name)})
@@ -238,7 +246,12 @@ func TestSDKPutObjectValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantXMLError(t, "PUT without Content-Length", resp, 411, "MissingContentLength")
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("PUT with Transfer-Encoding: chunked: %d, want 200", resp.StatusCode)
+	} else if got := get(t, c, bucket, "nolength"); string(got) != "abc" {
+		t.Errorf("chunked PUT stored %q", got)
+	}
 }
 
 // checksumOf computes an S3 checksum locally.
@@ -713,9 +726,14 @@ func TestSDKNotImplemented(t *testing.T) {
 	c := sdkClient(s)
 	bucket := newBucket(t, c)
 	put(t, c, bucket, "k", []byte("x"))
+	// A configuration no bucket has answers its "not found" error, as AWS
+	// does for a bucket without one (test/conformance has the others).
 	_, err := c.GetBucketWebsite(ctx, &s3.GetBucketWebsiteInput{Bucket: aws.String(bucket)})
-	wantCode(t, "GetBucketWebsite", err, "NotImplemented")
-	for _, target := range []string{"/" + bucket + "?torrent", "/" + bucket + "/k?torrent", "/" + bucket + "?website", "/" + bucket + "?list-type=2&website"} {
+	wantCode(t, "GetBucketWebsite", err, "NoSuchWebsiteConfiguration")
+	_, err = c.PutBucketWebsite(ctx, &s3.PutBucketWebsiteInput{Bucket: aws.String(bucket),
+		WebsiteConfiguration: &types.WebsiteConfiguration{IndexDocument: &types.IndexDocument{Suffix: aws.String("index.html")}}})
+	wantCode(t, "PutBucketWebsite", err, "NotImplemented")
+	for _, target := range []string{"/" + bucket + "?torrent", "/" + bucket + "/k?torrent", "/" + bucket + "?list-type=2&website"} {
 		resp := rawRequest(t, s, "GET", target, nil, nil)
 		wantXMLError(t, "GET "+target, resp, 501, "NotImplemented")
 	}

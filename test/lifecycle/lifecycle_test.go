@@ -147,8 +147,11 @@ func TestLifecycleExpiration(t *testing.T) {
 		t.Fatalf("metric expired = %v", v)
 	}
 	// `anode admin status` prints the "lifecycle" field of /cluster/status.
-	resp, err := http.Get(srv.AdminURL + "/cluster/status")
+	code, body, err := testutil.AdminDo(srv.AdminURL, http.MethodGet, "/cluster/status")
 	must(t, "cluster status", err)
+	if code != http.StatusOK {
+		t.Fatalf("cluster status: %d %s", code, body)
+	}
 	var status struct {
 		Lifecycle []struct {
 			Bucket  string    `json:"bucket"`
@@ -156,9 +159,7 @@ func TestLifecycleExpiration(t *testing.T) {
 			Expired int64     `json:"objects_expired"`
 		} `json:"lifecycle"`
 	}
-	err = json.NewDecoder(resp.Body).Decode(&status)
-	resp.Body.Close()
-	must(t, "decode status", err)
+	must(t, "decode status", json.Unmarshal(body, &status))
 	if len(status.Lifecycle) != 1 || status.Lifecycle[0].Bucket != b || status.Lifecycle[0].Expired != int64(len(gone)) || status.Lifecycle[0].LastRun.IsZero() {
 		t.Fatalf("admin status lifecycle: %+v", status.Lifecycle)
 	}

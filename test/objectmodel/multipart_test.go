@@ -316,7 +316,7 @@ func TestUploadPartCopy(t *testing.T) {
 		Bucket: aws.String(b), Key: aws.String("dst"), UploadId: aws.String(u.id),
 		PartNumber: aws.Int32(4), CopySource: aws.String(b + "/src"), CopySourceRange: aws.String("bytes=0-99999999"),
 	})
-	wantCode(t, err, "InvalidArgument")
+	wantCode(t, err, "InvalidRange")
 	_, err = e.c.UploadPartCopy(e.ctx, &s3.UploadPartCopyInput{
 		Bucket: aws.String(b), Key: aws.String("dst"), UploadId: aws.String(u.id),
 		PartNumber: aws.Int32(4), CopySource: aws.String(b + "/missing"),
