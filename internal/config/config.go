@@ -27,6 +27,8 @@ type Config struct {
 	Logging LoggingConfig `toml:"logging"`
 	// Lifecycle configures the background runner of bucket lifecycle rules.
 	Lifecycle LifecycleConfig `toml:"lifecycle"`
+	// Notify configures the targets of bucket event notifications.
+	Notify NotifyConfig `toml:"notify"`
 
 	// RootUser and RootPassword are the root credentials. They come only
 	// from ANODE_ROOT_USER and ANODE_ROOT_PASSWORD, never from the file,
@@ -266,6 +268,27 @@ func (c LifecycleConfig) Interval() time.Duration { return secs(c.IntervalSecs) 
 // Day returns DaySeconds as a duration.
 func (c LifecycleConfig) Day() time.Duration { return secs(c.DaySeconds) }
 
+// NotifyConfig configures the event notification targets
+// (internal/notify). A target is configured when its address is set.
+type NotifyConfig struct {
+	// QueueDir holds the persistent queues of events awaiting delivery;
+	// empty means <storage.data_dir>/notify.
+	QueueDir string `toml:"queue_dir"`
+	// QueueLimit is the most events waiting per target; more are dropped
+	// (and counted).
+	QueueLimit int `toml:"queue_limit"`
+	// WebhookEndpoint is the URL events are POSTed to (ARN
+	// arn:anode:sqs::1:webhook); WebhookAuthorization, if set, is sent as
+	// the Authorization header.
+	WebhookEndpoint      string `toml:"webhook_endpoint"`
+	WebhookAuthorization string `toml:"webhook_authorization"`
+	// RedisAddr is the host:port of a Redis server that events are
+	// appended to, as the list RedisKey (ARN arn:anode:sqs::1:redis).
+	RedisAddr     string `toml:"redis_addr"`
+	RedisPassword string `toml:"redis_password"`
+	RedisKey      string `toml:"redis_key"`
+}
+
 func secs(n int) time.Duration { return time.Duration(n) * time.Second }
 
 // Default returns the configuration `anode server` runs with when nothing is
@@ -335,6 +358,10 @@ func Default() *Config {
 			IntervalSecs: 3600,
 			Rate:         100,
 			DaySeconds:   86400,
+		},
+		Notify: NotifyConfig{
+			QueueLimit: 100000,
+			RedisKey:   "anode-events",
 		},
 		RootUser:           defaultRootUser,
 		RootPassword:       defaultRootPassword,

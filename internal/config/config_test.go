@@ -119,6 +119,7 @@ func TestSampleFile(t *testing.T) {
 		Metrics:   MetricsConfig{Enabled: true, IntervalSecs: 15, RetentionSecs: 0, Auth: "none"},
 		Logging:   LoggingConfig{Level: "info", JSONFormat: false, File: "/var/log/anode/anode.log", Rotate: true, MaxSize: 104857600},
 		Lifecycle: LifecycleConfig{IntervalSecs: 3600, Rate: 100, DaySeconds: 86400},
+		Notify:    NotifyConfig{QueueLimit: 100000, RedisKey: "anode-events"},
 
 		RootUser:           "minioadmin",
 		RootPassword:       "minioadmin",

@@ -52,6 +52,8 @@ type Event struct {
 	Version *meta.Version // the version removed, or the delete marker created
 	Marker  bool          // a delete marker was created (versioned expiration)
 	Time    time.Time
+	// Config is the bucket's notification configuration, as stored.
+	Config []byte
 }
 
 // RunnerConfig configures a Runner.
@@ -326,7 +328,7 @@ func (r *Runner) apply(ctx context.Context, gid uint64, b *meta.Bucket, acts []a
 		}
 		r.mu.Unlock()
 		if r.cfg.OnAction != nil {
-			ev := Event{Kind: a.kind, Bucket: b.Name, Key: a.key, Time: now}
+			ev := Event{Kind: a.kind, Bucket: b.Name, Key: a.key, Time: now, Config: b.Notification}
 			if res.Version != nil {
 				ev.Version, ev.Marker = res.Version, res.Version.DeleteMarker
 			} else {

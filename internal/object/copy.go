@@ -73,7 +73,11 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (ObjectInfo, err
 			return ObjectInfo{}, err
 		}
 	}
-	return s.commitVersion(ctx, dst, in.DstKey, v, firstTouch, "", "")
+	info, err := s.commitVersion(ctx, dst, in.DstKey, v, firstTouch, "", "")
+	if err == nil {
+		s.emit(ctx, dst, EventCopy, in.DstKey, info)
+	}
+	return info, err
 }
 
 // DeleteObject deletes a key (adding a delete marker when the bucket is
@@ -108,8 +112,12 @@ func (s *Service) DeleteObject(ctx context.Context, bucket, key, versionID, ifMa
 	}
 	switch {
 	case res.Version != nil: // a delete marker was created
+		s.emit(ctx, b, EventDeleteMarker, key, infoOf(bucket, key, res.Version, true))
 		return DeleteResult{VersionID: res.Version.VersionID, DeleteMarker: true}, nil
 	case res.Deleted != nil:
+		info := infoOf(bucket, key, res.Deleted, false)
+		info.VersionID = versionID
+		s.emit(ctx, b, EventDelete, key, info)
 		return DeleteResult{VersionID: versionID, DeleteMarker: res.Deleted.DeleteMarker}, nil
 	}
 	return DeleteResult{VersionID: versionID}, nil

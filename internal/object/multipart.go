@@ -526,7 +526,9 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	return infoOf(in.Bucket, in.Key, res.Version, true), nil
+	info := infoOf(in.Bucket, in.Key, res.Version, true)
+	s.emit(ctx, bucket, EventComplete, in.Key, info)
+	return info, nil
 }
 
 // objectChecksum sets the checksum of a multipart object from its parts'

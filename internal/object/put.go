@@ -56,7 +56,11 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error
 	v.Lock = lock
 	now := s.now()
 	v.Modified = now.UnixNano()
-	return s.commitVersion(ctx, bucket, in.Key, v, body.firstTouch, in.IfMatch, in.IfNoneMatch)
+	info, err := s.commitVersion(ctx, bucket, in.Key, v, body.firstTouch, in.IfMatch, in.IfNoneMatch)
+	if err == nil {
+		s.emit(ctx, bucket, EventPut, in.Key, info)
+	}
+	return info, err
 }
 
 // commitVersion proposes a new version of a key and returns its info.
@@ -230,7 +234,7 @@ func infoOf(bucket, key string, v *meta.Version, latest bool) ObjectInfo {
 		IsDeleteMarker: v.DeleteMarker, Size: v.Size,
 		LastModified: time.Unix(0, v.Modified).UTC(),
 		Meta:         v.Meta, Checksums: v.Checksums, ChecksumType: v.ChecksumType,
-		TagCount: len(v.Tags), StorageClass: "STANDARD", Lock: v.Lock,
+		TagCount: len(v.Tags), StorageClass: "STANDARD", Lock: v.Lock, Sequence: v.Seq,
 	}
 	if v.ETag != "" {
 		info.ETag = `"` + v.ETag + `"`

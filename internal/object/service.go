@@ -94,6 +94,9 @@ type Config struct {
 	// LifecycleDay is the length of a lifecycle rule's day (24h unless
 	// lifecycle.day_seconds shortens it for tests).
 	LifecycleDay time.Duration
+	// OnEvent, if set, receives every committed change of an object in a
+	// bucket with a notification configuration (events.go).
+	OnEvent func(ObjectEvent)
 }
 
 // Service is the object service. It is safe for concurrent use.

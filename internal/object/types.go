@@ -34,6 +34,9 @@ type ObjectInfo struct {
 	Lock *meta.Lock
 	// Expiration is when a lifecycle rule expires this current version.
 	Expiration *Expiration
+	// Sequence is the raft index that made the version: it orders the
+	// versions (and event records) of a key.
+	Sequence uint64
 	// PartStart and PartEnd are the inclusive offsets of the part a
 	// HeadObject with a part number asked for.
 	PartStart, PartEnd int64

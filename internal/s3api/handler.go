@@ -25,6 +25,7 @@ import (
 
 	"github.com/anode/anode/internal/auth"
 	"github.com/anode/anode/internal/metrics"
+	"github.com/anode/anode/internal/notify"
 	"github.com/anode/anode/internal/object"
 	"github.com/anode/anode/internal/s3err"
 )
@@ -54,6 +55,9 @@ type Config struct {
 	// Audit receives one line per request. Both default to discarding
 	// nothing: nil means slog.Default() for Logger and no audit log.
 	Logger, Audit *slog.Logger
+	// Notifier knows the event notification targets the operator
+	// configured (nil: none).
+	Notifier *notify.Notifier
 }
 
 // api is the S3 HTTP handler.
@@ -67,7 +71,8 @@ type api struct {
 	log         *slog.Logger
 	audit       *slog.Logger
 	// hostID is this process's random token, mixed into x-amz-id-2.
-	hostID []byte
+	hostID   []byte
+	notifier *notify.Notifier
 }
 
 // NewHandler returns the S3 API handler. It must be served as the root
@@ -83,6 +88,7 @@ func NewHandler(cfg Config) http.Handler {
 		log:         cfg.Logger,
 		audit:       cfg.Audit,
 		hostID:      make([]byte, 12),
+		notifier:    cfg.Notifier,
 	}
 	if a.maxBodySize <= 0 {
 		a.maxBodySize = DefaultMaxBodySize
@@ -190,7 +196,7 @@ func (a *api) serve(rq *request) error {
 		return s3err.NotImplemented
 	}
 	a.corsHeaders(rq)
-	withGovernanceBypass(rq)
+	withObjectContext(rq)
 	return rq.route.fn(a, rq)
 }
 

@@ -7,8 +7,9 @@ import (
 	"github.com/anode/anode/internal/s3err"
 )
 
-// Bucket configurations Anode does not implement (Object Lock and
-// lifecycle are in objectlock.go and lifecycle.go) still answer a GET the
+// Bucket configurations Anode does not implement (Object Lock, lifecycle
+// and notifications are in objectlock.go, lifecycle.go and
+// notification.go) still answer a GET the
 // way AWS answers for a bucket that never had them configured: the
 // "not found" error of that configuration, or the empty document AWS
 // returns for the ones every bucket has. Clients (Terraform, s3fs, SDK
@@ -39,11 +40,6 @@ func unconfigured(err error, doc any) func(*api, *request) error {
 		writeXML(rq.w, http.StatusOK, doc)
 		return nil
 	}
-}
-
-type notificationConfiguration struct {
-	XMLName xml.Name `xml:"NotificationConfiguration"`
-	NS      string   `xml:"xmlns,attr"`
 }
 
 type bucketLoggingStatus struct {
@@ -99,7 +95,6 @@ type accelerateConfiguration struct {
 var unconfiguredRoutes = []route{
 	{method: http.MethodGet, level: levelBucket, query: []string{"website"}, op: "GetBucketWebsite", fn: unconfigured(errNoSuchWebsite, nil)},
 	{method: http.MethodGet, level: levelBucket, query: []string{"replication"}, op: "GetBucketReplication", fn: unconfigured(errNoReplication, nil)},
-	{method: http.MethodGet, level: levelBucket, query: []string{"notification"}, op: "GetBucketNotificationConfiguration", fn: unconfigured(nil, notificationConfiguration{NS: s3NS})},
 	{method: http.MethodGet, level: levelBucket, query: []string{"logging"}, op: "GetBucketLogging", fn: unconfigured(nil, bucketLoggingStatus{NS: s3NS})},
 	{method: http.MethodGet, level: levelBucket, query: []string{"requestPayment"}, op: "GetBucketRequestPayment", fn: unconfigured(nil, requestPaymentConfiguration{NS: s3NS, Payer: "BucketOwner"})},
 	{method: http.MethodGet, level: levelBucket, query: []string{"accelerate"}, op: "GetBucketAccelerateConfiguration", fn: unconfigured(nil, accelerateConfiguration{NS: s3NS})},

@@ -36,6 +36,7 @@ func (s *Server) newLifecycleRunner() *lifecycle.Runner {
 		Interval: s.cfg.Lifecycle.Interval(),
 		Rate:     s.cfg.Lifecycle.Rate,
 		Logger:   s.log.With("component", "lifecycle"),
+		OnAction: s.publishLifecycleEvent,
 	})
 }
 

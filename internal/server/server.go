@@ -26,6 +26,7 @@ import (
 	"github.com/anode/anode/internal/cluster"
 	"github.com/anode/anode/internal/config"
 	"github.com/anode/anode/internal/lifecycle"
+	"github.com/anode/anode/internal/notify"
 	"github.com/anode/anode/internal/meta"
 	"github.com/anode/anode/internal/metrics"
 	"github.com/anode/anode/internal/object"
@@ -62,6 +63,7 @@ type Server struct {
 	stopGC    chan struct{}
 	wg        sync.WaitGroup
 	lifecycle *lifecycle.Runner
+	notifier  *notify.Notifier
 }
 
 // New opens the node's storage and starts its raft groups. Call Serve to
@@ -77,6 +79,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, stopGC: make(chan struct{})}
 	if err := os.MkdirAll(cfg.Storage.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	if s.notifier, err = newNotifier(cfg, s); err != nil {
+		return nil, fmt.Errorf("event notifications: %w", err)
 	}
 	db, err := pebble.Open(filepath.Join(cfg.Storage.DataDir, "meta"), &pebble.Options{
 		Cache:  pebble.NewCache(int64(cfg.Storage.MetadataCacheSize)),
@@ -220,6 +225,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 			PredicatePushdown: cfg.Parquet.EnablePredicatePushdown, ColumnPruning: cfg.Parquet.EnableColumnPruning,
 		},
 		LifecycleDay: cfg.Lifecycle.Day(),
+		OnEvent:      s.publishObjectEvent,
 	})
 	s.lifecycle = s.newLifecycleRunner()
 	metrics.SetStatsSource(func() (int64, int64) {
@@ -314,6 +320,7 @@ func (s *Server) Serve() error {
 		Objects: s.objects, Auth: verifier,
 		Region: s.cfg.S3.Region, Domains: s.cfg.S3.Domains, VirtualHost: s.cfg.S3.VirtualHostStyle,
 		MaxBodySize: int64(s.cfg.S3.MaxBodySize), Logger: s.log, Audit: audit,
+		Notifier: s.notifier,
 	})
 	s.s3Srv = s3api.NewServer(s.cfg.Node.S3Addr, h, s.cfg.S3.RequestTimeout())
 	metricsToken := ""
@@ -354,7 +361,8 @@ func (s *Server) Serve() error {
 			}
 		}()
 	}
-	s.wg.Add(3)
+	s.wg.Add(4)
+	go s.runNotifier()
 	go s.runLifecycle()
 	go s.runGC()
 	go s.runMembership(s.bootMembers)
