@@ -20,6 +20,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/anode/anode/internal/cluster"
+	"github.com/anode/anode/internal/server"
 )
 
 // adminClient signs admin requests with the root credentials (AWS
@@ -95,13 +96,15 @@ func runAdmin(args []string) error {
 		return adminStatus(args[1:])
 	case "remove-node":
 		return adminRemoveNode(args[1:])
+	case "kms":
+		return adminKMS(args[1:])
 	case "join-token":
 		return adminJoinToken(args[1:])
 	case "add-node", "replace-node":
 		return fmt.Errorf("anode admin %s: a node is added by starting it with --join ADDR (the cluster address of any member); "+
 			"to replace a node, add the new one, then 'anode admin remove-node' the old one", args[0])
 	}
-	return fmt.Errorf("anode admin: unknown command %q (try: status, remove-node, join-token)", args[0])
+	return fmt.Errorf("anode admin: unknown command %q (try: status, remove-node, join-token, kms)", args[0])
 }
 
 // adminJoinToken asks for a join token: a new node started with
@@ -197,7 +200,8 @@ func adminStatus(args []string) error {
 			Groups  int `json:"groups"`
 			Settled int `json:"settled"`
 		} `json:"placement"`
-		Lifecycle []lifecycleStatus `json:"lifecycle"`
+		Lifecycle []lifecycleStatus     `json:"lifecycle"`
+		Storage   *server.StorageStatus `json:"storage"`
 	}
 	if err := json.Unmarshal(body, &st); err != nil {
 		return fmt.Errorf("admin status: %w", err)
@@ -217,6 +221,19 @@ func adminStatus(args []string) error {
 	fmt.Printf("\ngroups: %d, without a leader: %d\n", len(st.Groups), noLeader)
 	if st.Placement != nil {
 		fmt.Printf("placement: %d of %d groups have their target replicas\n", st.Placement.Settled, st.Placement.Groups)
+	}
+	if sto := st.Storage; sto != nil {
+		sc := sto.Scrub
+		fmt.Printf("chunks on this node: %d (%d bytes); copies waiting for a replica: %d\n", sto.Chunks, sto.ChunkBytes, sto.PendingHints)
+		if !sc.Running {
+			fmt.Printf("scrub: off\n")
+		} else {
+			fmt.Printf("scrub: %d passes done; this pass %d chunks, %d of %d bytes", sc.Passes, sc.PassChunks, sc.PassBytes, sc.StoreBytes)
+			if sc.ETA != "" {
+				fmt.Printf(", done in about %s", sc.ETA)
+			}
+			fmt.Printf("; corrupt copies found %d, repaired %d, unrepaired %d\n", sc.Corrupt, sc.Repaired, sc.RepairFailures)
+		}
 	}
 	fmt.Printf("leaders per node:")
 	for _, n := range st.Nodes {

@@ -40,6 +40,9 @@ type Config struct {
 	Nodes func() []cluster.Node
 	// Reconcile reports how many groups have reached their placement.
 	Reconcile func() *cluster.ReconcileStats
+	// Storage reports the chunk store, its scrubber and its repair queue,
+	// for the "storage" section of /cluster/status.
+	Storage func() any
 	// RemoveNode serves POST /cluster/remove-node?id=N.
 	RemoveNode http.HandlerFunc
 	// JoinToken serves POST /cluster/join-token?ttl=D.
@@ -62,6 +65,8 @@ type Config struct {
 	Routes map[string]http.Handler
 	// MetricsToken, when set, is the bearer token /metrics requires.
 	MetricsToken string
+	// DisableMetrics leaves /metrics out (metrics.enabled = false).
+	DisableMetrics bool
 }
 
 // Authenticator verifies a request's signature and returns the access key.
@@ -161,7 +166,9 @@ func NewHandler(cfg Config) http.Handler {
 	if cfg.MetricsToken != "" {
 		metricsHandler = bearer(cfg.MetricsToken, metricsHandler)
 	}
-	mux.Handle("GET /metrics", metricsHandler)
+	if !cfg.DisableMetrics {
+		mux.Handle("GET /metrics", metricsHandler)
+	}
 	signed("GET /cluster/status", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
@@ -181,6 +188,9 @@ func NewHandler(cfg Config) http.Handler {
 			nodes = cfg.Nodes()
 		}
 		out := map[string]any{"node_id": cfg.NodeID, "name": cfg.Name, "nodes": nodes, "groups": groups}
+		if cfg.Storage != nil {
+			out["storage"] = cfg.Storage()
+		}
 		if cfg.Reconcile != nil {
 			if st := cfg.Reconcile(); st != nil {
 				out["placement"] = map[string]int{"groups": st.Groups, "settled": st.Settled}

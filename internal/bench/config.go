@@ -30,7 +30,9 @@ type S3Config struct {
 	DataDir     string        `json:"data_dir"`
 	Quiet       bool          `json:"-"`
 	SignPayload bool          `json:"sign_payload"`
-	Cleanup     bool          `json:"cleanup"`
+	// SSE is the server-side encryption PUTs ask for: "", AES256 or aws:kms.
+	SSE     string `json:"sse,omitempty"`
+	Cleanup bool   `json:"cleanup"`
 	// Progress is the interval between progress lines; zero means none.
 	Progress time.Duration `json:"-"`
 }
@@ -76,6 +78,7 @@ func parseS3Flags(args []string, stderr io.Writer) (*S3Config, error) {
 	fs.BoolVar(&c.Quiet, "quiet", false, "no progress lines")
 	fs.BoolVar(&c.SignPayload, "sign-payload", false, "sign the SHA-256 of PUT bodies instead of sending UNSIGNED-PAYLOAD")
 	fs.BoolVar(&c.Cleanup, "cleanup", true, "delete the objects the run wrote when it ends")
+	fs.StringVar(&c.SSE, "sse", "", "server-side encryption of PUTs: AES256 (SSE-S3) or aws:kms (default key); empty for none")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -91,6 +94,9 @@ func parseS3Flags(args []string, stderr io.Writer) (*S3Config, error) {
 	}
 	if !validOp(c.Op) {
 		return nil, fmt.Errorf("bench: --op %q: want one of %s", c.Op, strings.Join(validOps, ", "))
+	}
+	if c.SSE != "" && c.SSE != "AES256" && c.SSE != "aws:kms" {
+		return nil, fmt.Errorf("bench: --sse %q: want AES256 or aws:kms", c.SSE)
 	}
 	if c.Concurrency < 1 {
 		return nil, errors.New("bench: --concurrency must be at least 1")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/cespare/xxhash/v2"
 )
 
@@ -197,10 +198,11 @@ func (r *runner) put(ctx context.Context, key string, seed uint64) error {
 	// A new reader per request: after an error the transport may still be
 	// reading the old one.
 	_, err := r.client.PutObject(ctx, &s3.PutObjectInput{
-		Bucket:        &r.cfg.Bucket,
-		Key:           &key,
-		Body:          newContentReader(seed, r.cfg.Size),
-		ContentLength: aws.Int64(r.cfg.Size),
+		Bucket:               &r.cfg.Bucket,
+		Key:                  &key,
+		Body:                 newContentReader(seed, r.cfg.Size),
+		ContentLength:        aws.Int64(r.cfg.Size),
+		ServerSideEncryption: types.ServerSideEncryption(r.cfg.SSE),
 	})
 	return err
 }

@@ -55,9 +55,12 @@ package chunk
 // Touches are not fsynced (that would cost a disk flush per dedup hit), so
 // a crash can roll a chunk's mtime back to before a dedup hit whose commit
 // still happens (the commit is on a Raft group, not on this node). All such
-// touches happened before the store was reopened at openedAt, so Sweep
-// treats every mtime as at least openedAt: for a lost touch at Tw the chain
-// above gives Td < Tw + grace < openedAt + grace, which again is too recent.
+// touches happened before the store was reopened at openedAt, so after a
+// crash Sweep treats every mtime as at least openedAt (touchFloor): for a
+// lost touch at Tw the chain above gives Td < Tw + grace < openedAt +
+// grace, which again is too recent. After a clean Close, which fsyncs every
+// touched chunk before it writes its marker (touches.go), no touch can
+// have been lost and there is no floor.
 //
 // Clocks: mtime, markedAt and Sweep's now all come from this node's clock
 // (Options.Now); Tw and the deadline come from the writer's, and the
@@ -144,8 +147,8 @@ func (s *Store) sweepOne(h Hash, path string, deadline time.Time, grace time.Dur
 		return fmt.Errorf("chunk: sweep: %w", ErrSweepDeadline)
 	}
 	mtime := fi.ModTime()
-	if mtime.Before(s.openedAt) {
-		mtime = s.openedAt // the touch that set it may have been lost in a crash
+	if mtime.Before(s.touchFloor) {
+		mtime = s.touchFloor // the touch that set it may have been lost in a crash
 	}
 	if now.Sub(mtime) < grace {
 		st.Young++
@@ -178,5 +181,6 @@ func (s *Store) Touch(h Hash) error {
 	if err := os.Chtimes(s.path(h), now, now); err != nil {
 		return s.pathError("touch", h, err)
 	}
+	s.touches.add(h)
 	return nil
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -156,6 +159,14 @@ func TestTouchProtectsChunk(t *testing.T) {
 	}
 }
 
+// crash releases s as a killed process would: no Close, no clean-stop
+// marker.
+func crash(s *Store) {
+	s.added(-s.chunks.Load(), -s.bytes.Load())
+	s.lockFile.Close()
+	s.lockFile = nil
+}
+
 // TestSweepAfterRestartTreatsChunksAsFresh: touches are not fsynced, so
 // after a crash a chunk's mtime may predate a dedup hit whose commit is
 // still to come. Until grace has passed since Open, nothing is old enough.
@@ -164,7 +175,7 @@ func TestSweepAfterRestartTreatsChunksAsFresh(t *testing.T) {
 	dir := t.TempDir()
 	s := openTest(t, dir, &clk)
 	h := mustPut(t, s, []byte("touched before the crash, touch lost"))
-	s.Close()
+	crash(s)
 
 	clk.Advance(10 * testGrace)
 	s = openTest(t, dir, &clk)
@@ -388,5 +399,48 @@ func TestGCProtocolCheckDetectsLateCommits(t *testing.T) {
 	t.Logf("%+v", res)
 	if res.lost == 0 {
 		t.Errorf("no loss detected with writers that break the commit deadline: %+v", res)
+	}
+}
+
+// TestSweepAfterCleanRestart: after a clean Close every touch is durable, so
+// a restart does not delay collection: an old unreferenced chunk goes at
+// the first sweep, and one touched just before the stop keeps its grace.
+//
+// Shown to fail with the protection removed: with the marker ignored
+// (openMarker always returning now), the old chunk survives the first
+// sweep and "kept an old unreferenced chunk" fails.
+func TestSweepAfterCleanRestart(t *testing.T) {
+	var clk testClock
+	dir := t.TempDir()
+	s := openTest(t, dir, &clk)
+	old := mustPut(t, s, []byte("written long ago, unreferenced"))
+	touched := []byte("written long ago, touched just before the stop")
+	h := mustPut(t, s, touched)
+	clk.Advance(10 * testGrace)
+	if created, err := s.Put(h, touched); err != nil || created {
+		t.Fatalf("dedup Put: created=%v err=%v", created, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openTest(t, dir, &clk)
+	if _, err := os.Lstat(filepath.Join(dir, cleanName)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the clean-stop marker is still there after Open: %v", err)
+	}
+	clk.Advance(testGrace / 2)
+	if _, err := s.Sweep(context.Background(), clk.Now(), noneReferenced, testGrace); err != nil {
+		t.Fatal(err)
+	}
+	if s.Has(old) {
+		t.Fatal("Sweep after a clean restart kept an old unreferenced chunk")
+	}
+	if !s.Has(h) {
+		t.Fatal("Sweep deleted a chunk touched within grace before the stop")
+	}
+	// A crash now must not look like a clean stop.
+	crash(s)
+	s = openTest(t, dir, &clk)
+	if s.touchFloor.IsZero() {
+		t.Fatal("a crash after a clean restart was taken for a clean stop")
 	}
 }

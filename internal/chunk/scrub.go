@@ -10,13 +10,14 @@ import (
 	"strconv"
 )
 
-// Scrub reads and verifies every chunk, quarantining the corrupt ones so
-// that the next Put (from read repair or the repair service) writes a good
-// copy. It calls fn for every chunk it checks, with a nil error or one
-// wrapping ErrCorrupt (or an I/O error); fn runs synchronously, so a caller
-// can pace the scrub by blocking in fn. Scrub returns ctx's error if it is
+// Scrub reads and verifies every chunk (its block checksums and its
+// SHA-256), quarantining the corrupt ones so that the next Put (from read
+// repair or the repair service) writes a good copy. It calls fn for every
+// chunk it checks, with the bytes it read and a nil error or one wrapping
+// ErrCorrupt (or an I/O error); fn runs synchronously, so a caller can pace
+// the scrub by blocking in fn. Scrub returns ctx's error if it is
 // cancelled, or an error from listing the store.
-func (s *Store) Scrub(ctx context.Context, fn func(h Hash, err error)) error {
+func (s *Store) Scrub(ctx context.Context, fn func(h Hash, size int64, err error)) error {
 	var buf []byte
 	return s.walk(func(h Hash, path string, de fs.DirEntry) error {
 		if err := ctx.Err(); err != nil {
@@ -39,7 +40,11 @@ func (s *Store) Scrub(ctx context.Context, fn func(h Hash, err error)) error {
 			s.quarantine(h, fi)
 			err = fmt.Errorf("chunk: scrub %s: %w", h, ErrCorrupt)
 		}
-		fn(h, err)
+		size := int64(len(buf))
+		if fi != nil && err != nil {
+			size = sizeOf(fi)
+		}
+		fn(h, size, err)
 		return nil
 	})
 }

@@ -17,7 +17,7 @@ func TestScrubFindsCorruptChunk(t *testing.T) {
 	corrupt(t, s, bad)
 
 	checked := map[Hash]error{}
-	if err := s.Scrub(context.Background(), func(h Hash, err error) { checked[h] = err }); err != nil {
+	if err := s.Scrub(context.Background(), func(h Hash, _ int64, err error) { checked[h] = err }); err != nil {
 		t.Fatal(err)
 	}
 	if len(checked) != 3 {
@@ -40,7 +40,7 @@ func TestScrubFindsCorruptChunk(t *testing.T) {
 	wantStats(t, s, 2, int64(len("first chunk")+len("third chunk")))
 
 	n := 0
-	s.Scrub(context.Background(), func(h Hash, err error) {
+	s.Scrub(context.Background(), func(h Hash, _ int64, err error) {
 		n++
 		if err != nil {
 			t.Errorf("second scrub: %s: %v", h, err)
@@ -57,7 +57,7 @@ func TestScrubStopsWhenCancelled(t *testing.T) {
 	mustPut(t, s, []byte("b"))
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
-	err := s.Scrub(ctx, func(Hash, error) { n++; cancel() })
+	err := s.Scrub(ctx, func(Hash, int64, error) { n++; cancel() })
 	if !errors.Is(err, context.Canceled) || n != 1 {
 		t.Fatalf("Scrub = %v after %d chunks, want context.Canceled after 1", err, n)
 	}

@@ -84,10 +84,11 @@ type Store struct {
 	fanout fanoutDirs
 	space  spaceState
 
-	// openedAt is when Open ran. Touches of existing chunks are not
-	// fsynced, so Sweep treats every chunk as touched no earlier than this
-	// (see gc.go).
-	openedAt time.Time
+	// touchFloor is when Open ran, or zero after a clean stop. Touches of
+	// existing chunks are not fsynced, so after a crash Sweep treats every
+	// chunk as touched no earlier than this (see gc.go and touches.go).
+	touchFloor time.Time
+	touches    touchLog
 
 	// locks serialise, per chunk, Put's "exists? touch : write" against
 	// Sweep's "stat, decide, delete" (see gc.go), and against quarantine and
@@ -194,7 +195,9 @@ func (s *Store) init() error {
 	if err != nil {
 		return err
 	}
-	s.openedAt = s.now()
+	if s.touchFloor, err = s.openMarker(s.now()); err != nil {
+		return err
+	}
 	s.added(n, size)
 	return nil
 }
@@ -205,13 +208,14 @@ func (s *Store) Close() error {
 	if s.lockFile == nil {
 		return nil
 	}
+	markErr := s.closeMarker()
 	s.added(-s.chunks.Load(), -s.bytes.Load())
 	f := s.lockFile
 	s.lockFile = nil
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("chunk: close: %w", err)
 	}
-	return nil
+	return markErr
 }
 
 // added updates the totals and the node-wide gauges by a delta, so that
@@ -275,6 +279,7 @@ func (s *Store) Put(h Hash, data []byte) (created bool, err error) {
 		if err := os.Chtimes(p, now, now); err != nil {
 			return false, fmt.Errorf("chunk: put %s: touch: %w", h, err)
 		}
+		s.touches.add(h)
 		dedupWrites.Inc()
 		return false, nil
 	case err == nil:

@@ -25,6 +25,7 @@ type Config struct {
 	Admin   AdminConfig   `toml:"admin"`
 	Metrics MetricsConfig `toml:"metrics"`
 	Logging LoggingConfig `toml:"logging"`
+	KMS     KMSConfig     `toml:"kms"`
 	// Lifecycle configures the background runner of bucket lifecycle rules.
 	Lifecycle LifecycleConfig `toml:"lifecycle"`
 	// Notify configures the targets of bucket event notifications.
@@ -38,6 +39,16 @@ type Config struct {
 	// DefaultCredentials reports that the root credentials are the
 	// well-known minioadmin/minioadmin; the server should log a warning.
 	DefaultCredentials bool `toml:"-"`
+	// KMSMasterKey is ANODE_KMS_MASTER_KEY (base64), never from the file,
+	// for the same reason as the root credentials.
+	KMSMasterKey string `toml:"-"`
+}
+
+// KMSConfig configures the built-in KMS (docs/encryption.md).
+type KMSConfig struct {
+	// MasterKeyFile holds the master key (base64 of 32 bytes), outside
+	// the data directory, mode 0600. Empty: ANODE_KMS_MASTER_KEY, or none.
+	MasterKeyFile string `toml:"master_key_file"`
 }
 
 // NodeConfig identifies this node and says where it listens.
@@ -136,6 +147,12 @@ type StorageConfig struct {
 	GCGraceSecs int `toml:"gc_grace_secs"`
 	// GCIntervalSecs is the time between two garbage collection sweeps.
 	GCIntervalSecs int `toml:"gc_interval_secs"`
+	// ScrubRate is how many bytes of chunk data per second the scrubber
+	// reads and verifies. 0 turns the scrubber off.
+	ScrubRate Size `toml:"scrub_rate"`
+	// ScrubPauseSecs is the least time between the starts of two scrub
+	// passes.
+	ScrubPauseSecs int `toml:"scrub_pause_secs"`
 }
 
 // GCGrace returns GCGraceSecs as a duration.
@@ -143,6 +160,9 @@ func (c StorageConfig) GCGrace() time.Duration { return secs(c.GCGraceSecs) }
 
 // GCInterval returns GCIntervalSecs as a duration.
 func (c StorageConfig) GCInterval() time.Duration { return secs(c.GCIntervalSecs) }
+
+// ScrubPause returns ScrubPauseSecs as a duration.
+func (c StorageConfig) ScrubPause() time.Duration { return secs(c.ScrubPauseSecs) }
 
 // S3Config configures the S3 API.
 type S3Config struct {
@@ -169,6 +189,9 @@ type S3Config struct {
 	// the files are read again when they change.
 	TLSCertFile string `toml:"tls_cert_file"`
 	TLSKeyFile  string `toml:"tls_key_file"`
+	// AllowSSECOverHTTP accepts SSE-C keys on plain HTTP requests (AWS
+	// refuses them); only for tests or a TLS-terminating proxy.
+	AllowSSECOverHTTP bool `toml:"allow_ssec_over_http"`
 }
 
 // AdminConfig configures the admin port.
@@ -320,6 +343,8 @@ func Default() *Config {
 			InlineThreshold:   64 * KiB,
 			GCGraceSecs:       3600,
 			GCIntervalSecs:    600,
+			ScrubRate:         16 * MiB,
+			ScrubPauseSecs:    60,
 		},
 		S3: S3Config{
 			Region:             "",

@@ -104,6 +104,8 @@ func TestSampleFile(t *testing.T) {
 			InlineThreshold:   64 * KiB, // default
 			GCGraceSecs:       3600,     // default
 			GCIntervalSecs:    600,      // default
+			ScrubRate:         16 * MiB, // default
+			ScrubPauseSecs:    60,       // default
 		},
 		S3: S3Config{
 			Region:             "",                    // default

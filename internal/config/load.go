@@ -16,6 +16,7 @@ const (
 	envConfig       = "ANODE_CONFIG"
 	envRootUser     = "ANODE_ROOT_USER"
 	envRootPassword = "ANODE_ROOT_PASSWORD"
+	envKMSMasterKey = "ANODE_KMS_MASTER_KEY"
 )
 
 // Load builds the configuration of `anode server`: defaults, then the file
@@ -124,7 +125,7 @@ func anodeEnv(environ []string) (map[string]string, error) {
 			continue
 		}
 		switch name {
-		case envConfig, envRootUser, envRootPassword:
+		case envConfig, envRootUser, envRootPassword, envKMSMasterKey:
 		default:
 			if _, ok := keysByEnv[name]; !ok {
 				errs = append(errs, fmt.Errorf("environment: unknown variable %s (see docs/configuration.md for the ANODE_* names)", name))
@@ -158,6 +159,7 @@ func (c *Config) applyEnv(env map[string]string, sources map[string]string) erro
 		sources[k.name] = "environment " + name
 	}
 
+	c.KMSMasterKey = env[envKMSMasterKey]
 	user, password := env[envRootUser], env[envRootPassword]
 	switch {
 	case user == "" && password == "":

@@ -37,6 +37,10 @@ const (
 	OpCloseBucket  Op = 16
 	OpOpenBucket   Op = 17
 	OpFence        Op = 18
+	// The built-in KMS's keys (encryption.go). Numbered apart from the
+	// others so that concurrent additions do not collide.
+	OpPutKMSKey     Op = 40
+	OpRewrapDataKey Op = 41 // placement groups (rewrap.go)
 )
 
 func (o Op) String() string {
@@ -83,6 +87,10 @@ func (o Op) String() string {
 		return "OpenBucket"
 	case OpFence:
 		return "Fence"
+	case OpPutKMSKey:
+		return "PutKMSKey"
+	case OpRewrapDataKey:
+		return "RewrapDataKey"
 	}
 	return fmt.Sprintf("Op(%d)", uint8(o))
 }
@@ -150,6 +158,10 @@ type Command struct {
 	// Expire (expire.go): the sequence number of the version the
 	// lifecycle rule saw; the command does nothing unless it still is.
 	IfSeq uint64 `json:"ifseq,omitempty"`
+	// PutKMSKey: the key record to write.
+	KMSKey *KMSKey `json:"kmskey,omitempty"`
+	// RewrapDataKey: the version and its newly wrapped data key.
+	Rewrap *Rewrap `json:"rewrap,omitempty"`
 }
 
 // encodingV1 is the first byte of every encoded command: the encoding

@@ -31,6 +31,9 @@ type Upload struct {
 	ChecksumType      string `json:"ckt,omitempty"`
 	// Lock is the Object Lock state the completed object gets.
 	Lock *Lock `json:"lock,omitempty"`
+	// Encryption is the encryption of the object to be (its data key
+	// sealed; no chunk keys): every part is encrypted under it.
+	Encryption *Encryption `json:"enc,omitempty"`
 }
 
 // Part is one uploaded part of a multipart upload. Its value has a
@@ -43,6 +46,8 @@ type Part struct {
 	Modified  int64             `json:"mtime"`
 	Checksums map[string]string `json:"ck,omitempty"`
 	Chunks    []ChunkRef        `json:"chunks,omitempty"`
+	// ChunkKeys are the sealed keys of Chunks, for an encrypted upload.
+	ChunkKeys [][]byte `json:"cks,omitempty"`
 }
 
 // MaxParts is the highest part number S3 allows.
@@ -90,7 +95,8 @@ func (sm *StateMachine) putPart(b *pebble.Batch, cmd *Command) (*Result, error) 
 // fails the completion with InvalidPart) and takes the chunk list from the
 // stored parts, so the object references exactly what the parts did.
 func (sm *StateMachine) completeUpload(b *pebble.Batch, index uint64, cmd *Command) (*Result, error) {
-	found, err := getJSON(b, uploadKey(sm.gid, cmd.Bucket, cmd.Key, cmd.UploadID), &Upload{})
+	var up Upload
+	found, err := getJSON(b, uploadKey(sm.gid, cmd.Bucket, cmd.Key, cmd.UploadID), &up)
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +105,14 @@ func (sm *StateMachine) completeUpload(b *pebble.Batch, index uint64, cmd *Comma
 	}
 	v := *cmd.Version
 	v.Chunks = nil
+	// The object is encrypted as its upload says, whatever the proposer
+	// sent, with the chunk keys of the parts it is made of.
+	v.Encryption = nil
+	if up.Encryption != nil {
+		e := *up.Encryption
+		e.ChunkKeys = nil
+		v.Encryption = &e
+	}
 	for _, pi := range v.Parts {
 		var p Part
 		found, err := getJSON(b, partKey(sm.gid, cmd.UploadID, pi.Number), &p)
@@ -108,7 +122,13 @@ func (sm *StateMachine) completeUpload(b *pebble.Batch, index uint64, cmd *Comma
 		if !found || p.ETag != pi.ETag || p.Size != pi.Size || !maps.Equal(p.Checksums, pi.Checksums) {
 			return &Result{Err: s3err.InvalidPart}, nil
 		}
+		if (up.Encryption == nil && len(p.ChunkKeys) > 0) || (up.Encryption != nil && len(p.ChunkKeys) != len(p.Chunks)) {
+			return &Result{Err: s3err.InvalidPart}, nil
+		}
 		v.Chunks = append(v.Chunks, p.Chunks...)
+		if v.Encryption != nil {
+			v.Encryption.ChunkKeys = append(v.Encryption.ChunkKeys, p.ChunkKeys...)
+		}
 	}
 	put := *cmd
 	put.Op = OpPutObject

@@ -78,10 +78,13 @@ type Version struct {
 	Parts        []PartInfo        `json:"parts,omitempty"`
 	DeleteMarker bool              `json:"dm,omitempty"`
 	Tags         map[string]string `json:"tags,omitempty"`
-	// Parquet holds the encoded footer index of a Parquet object.
+	// Parquet holds the encoded footer index of a Parquet object (sealed
+	// by the data key when the version is encrypted).
 	Parquet []byte `json:"pq,omitempty"`
 	// Lock is the version's Object Lock retention and legal hold (objectlock.go).
 	Lock *Lock `json:"lock,omitempty"`
+	// Encryption is set when the data is encrypted (encryption.go).
+	Encryption *Encryption `json:"enc,omitempty"`
 }
 
 // IsNull reports whether v is the "null" version of its key: one written
@@ -129,6 +132,8 @@ type Bucket struct {
 	// internal/notify; opaque here.
 	Lifecycle    []byte `json:"lc,omitempty"`
 	Notification []byte `json:"ntf,omitempty"`
+	// Encryption is the bucket's default encryption, if any.
+	Encryption *BucketEncryption `json:"enc,omitempty"`
 	// Rev counts the record's updates (see UpdateBucket).
 	Rev uint64 `json:"rev,omitempty"`
 	// Incarnation is the system-group index of the CreateBucket that made

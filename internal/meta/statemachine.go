@@ -94,6 +94,10 @@ func (sm *StateMachine) apply(b *pebble.Batch, index uint64, cmd *Command) (*Res
 		return sm.openBucket(b, cmd)
 	case OpFence:
 		return &Result{}, nil // admit advanced the clock: that is all it does
+	case OpPutKMSKey:
+		return sm.putKMSKey(b, cmd)
+	case OpRewrapDataKey:
+		return sm.rewrapDataKey(b, cmd)
 	}
 	return nil, fmt.Errorf("unknown op %d", cmd.Op)
 }

@@ -45,8 +45,11 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (ObjectInfo, err
 		return ObjectInfo{}, err
 	}
 	if in.SrcBucket == in.DstBucket && in.SrcKey == in.DstKey && in.SrcVersionID == "" &&
-		!in.ReplaceMeta && !in.ReplaceTags && in.ChecksumAlgo == "" && dst.Versioning == "" {
+		!in.ReplaceMeta && !in.ReplaceTags && in.ChecksumAlgo == "" && dst.Versioning == "" && in.SSE == nil {
 		return ObjectInfo{}, s3err.InvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+	}
+	if src.Encryption != nil || in.SSE != nil || dst.Encryption != nil || in.SrcCustomerKey != nil {
+		return s.copyEncrypted(ctx, in, src, dst)
 	}
 	v := &meta.Version{
 		Size: src.Size, ETag: src.ETag, Meta: src.Meta, Inline: src.Inline, Chunks: src.Chunks,

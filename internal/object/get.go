@@ -61,6 +61,11 @@ func (s *Service) HeadObject(ctx context.Context, in GetInput) (ObjectInfo, erro
 	if err := CheckConditions(info, in.Conditions, false); err != nil {
 		return info, err
 	}
+	if !in.NoKeyCheck {
+		if err := s.checkCustomerKey(v.Encryption, in.CustomerKey); err != nil {
+			return info, err
+		}
+	}
 	if in.PartNumber > 0 {
 		start, end, err := partRange(v, in.PartNumber)
 		if err != nil {
@@ -80,6 +85,10 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*GetOutput, error
 	if err := CheckConditions(info, in.Conditions, false); err != nil {
 		return &GetOutput{Info: info}, err
 	}
+	v, keys, err := s.openVersion(ctx, v, in.CustomerKey)
+	if err != nil {
+		return &GetOutput{Info: info}, err
+	}
 	out := &GetOutput{Info: info, Start: 0, End: v.Size - 1}
 	switch {
 	case in.PartNumber > 0:
@@ -95,12 +104,12 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*GetOutput, error
 		}
 		out.Start, out.End, out.Partial = start, end, true
 		// Footer reads of Parquet objects come from the tail cache.
-		if b, ok := s.parquetTailRange(in.Bucket, in.Key, v, start, end); ok {
+		if b, ok := s.parquetTailRange(in.Bucket, in.Key, v, keys, start, end); ok {
 			out.Body = io.NopCloser(bytes.NewReader(b))
 			return out, nil
 		}
 	}
-	out.Body = s.newReader(v, out.Start, out.End+1)
+	out.Body = s.newReader(v, keys, out.Start, out.End+1)
 	return out, nil
 }
 
@@ -185,8 +194,9 @@ func trimETag(s string) string {
 	return s
 }
 
-// newReader returns a reader of bytes [start, end) of a version.
-func (s *Service) newReader(v *meta.Version, start, end int64) io.ReadCloser {
+// newReader returns a reader of bytes [start, end) of a version (its
+// plain view and chunk keys, when it is encrypted).
+func (s *Service) newReader(v *meta.Version, keys chunkKeys, start, end int64) io.ReadCloser {
 	if v.Inline != nil || len(v.Chunks) == 0 {
 		data := v.Inline
 		if end > int64(len(data)) {
@@ -197,14 +207,17 @@ func (s *Service) newReader(v *meta.Version, start, end int64) io.ReadCloser {
 		}
 		return io.NopCloser(bytes.NewReader(data[start:end]))
 	}
-	return &chunkReader{s: s, chunks: v.Chunks, off: start, end: end}
+	return &chunkReader{s: s, chunks: v.Chunks, keys: keys, off: start, end: end}
 }
 
 // chunkReader reads a range of an object chunk by chunk. Each chunk is read
-// whole and its SHA-256 verified before any of it is returned.
+// whole and its SHA-256 verified before any of it is returned; the chunks
+// of an encrypted object are read by the blocks the range needs, each
+// authenticated by its GCM tag (readEncrypted).
 type chunkReader struct {
 	s      *Service
 	chunks []meta.ChunkRef
+	keys   chunkKeys
 	off    int64 // next object offset to return
 	end    int64 // object offset to stop at (exclusive)
 	bufp   *[]byte
@@ -229,10 +242,19 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 // load reads the chunk holding offset r.off into r.cur.
 func (r *chunkReader) load() error {
 	var base int64
-	for _, c := range r.chunks {
+	for i, c := range r.chunks {
 		if r.off < base+c.Size {
 			if r.bufp == nil {
 				r.bufp = r.s.getBuf()
+			}
+			if r.keys != nil {
+				hi := min(c.Size, r.end-base)
+				data, err := r.s.readEncrypted(c, r.keys[i], r.off-base, hi, (*r.bufp)[:0])
+				if err != nil {
+					return err
+				}
+				r.cur = data
+				return nil
 			}
 			data, err := r.s.cfg.Chunks.GetInto(chunk.Hash(c.Hash), (*r.bufp)[:0])
 			if err != nil {

@@ -29,7 +29,7 @@ func BenchmarkIngest(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				data[0] = byte(i) // a new chunk every time, not a dedup hit
 				data[len(data)-1] = byte(i >> 8)
-				if _, err := s.ingest(bytes.NewReader(data), int64(size), &ChecksumInput{Algorithm: CRC32C}); err != nil {
+				if _, err := s.ingest(bytes.NewReader(data), int64(size), &ChecksumInput{Algorithm: CRC32C}, nil); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -40,6 +40,8 @@ type CreateUploadInput struct {
 	// Lock is the Object Lock state the object asks for (nil: the
 	// bucket's default retention when the upload completes).
 	Lock *LockRequest
+	// SSE is the encryption of the object to be (nil: the bucket's default).
+	SSE *SSE
 }
 
 // UploadInfo describes a multipart upload.
@@ -50,6 +52,7 @@ type UploadInfo struct {
 	Initiated         time.Time
 	ChecksumAlgorithm string
 	ChecksumType      string
+	Encryption        *EncryptionInfo
 }
 
 // UploadPartInput is an UploadPart request.
@@ -62,6 +65,8 @@ type UploadPartInput struct {
 	Size       int64 // decoded body length, or -1
 	ContentMD5 []byte
 	Checksum   *ChecksumInput
+	// CustomerKey is the SSE-C key, which every part of an SSE-C upload carries.
+	CustomerKey []byte
 }
 
 // UploadPartCopyInput is an UploadPartCopy request: a part made of a
@@ -77,6 +82,9 @@ type UploadPartCopyInput struct {
 	SrcConditions Conditions
 	// Range is the source bytes to copy, inclusive (nil for all of it).
 	Range *Range
+	// CustomerKey is the upload's SSE-C key, SrcCustomerKey the source's.
+	CustomerKey    []byte
+	SrcCustomerKey []byte
 }
 
 // PartInfo describes an uploaded part.
@@ -86,6 +94,7 @@ type PartInfo struct {
 	ETag         string // quoted
 	LastModified time.Time
 	Checksums    map[string]string
+	Encryption   *EncryptionInfo
 }
 
 // CompletePart is one part named in a CompleteMultipartUpload request.
@@ -110,6 +119,9 @@ type CompleteInput struct {
 	ChecksumType string
 	// ObjectSize is x-amz-mp-object-size, or -1.
 	ObjectSize int64
+	// CustomerKey is the SSE-C key, if the client sent it: with it the
+	// Parquet footer index of an SSE-C object is built.
+	CustomerKey []byte
 }
 
 // ListPartsInput is a ListParts request.
@@ -163,6 +175,10 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in CreateUploadInpu
 	if err := s.checkSpace(); err != nil {
 		return UploadInfo{}, err
 	}
+	keys, err := s.newKeys(ctx, bucket, in.SSE)
+	if err != nil {
+		return UploadInfo{}, err
+	}
 	// Only what the request asked for is kept; the default retention is
 	// the bucket's at completion.
 	explicit, err := versionLock(&meta.Bucket{ObjectLock: bucketLockOnly(bucket)}, in.Lock, s.now())
@@ -196,6 +212,9 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in CreateUploadInpu
 		ID: hex.EncodeToString(id[:]), Bucket: in.Bucket, Key: in.Key, Initiated: now.UnixNano(),
 		Meta: in.Meta, Tags: in.Tags, ChecksumAlgorithm: algo, ChecksumType: typ, Lock: explicit,
 	}
+	if keys != nil {
+		u.Encryption = keys.enc
+	}
 	_, err = s.meta.Propose(ctx, s.meta.GroupOf(in.Bucket, in.Key), &meta.Command{
 		Op: meta.OpCreateUpload, Time: now.UnixNano(), Bucket: in.Bucket, Key: in.Key, Upload: u,
 		Incarnation: bucket.Incarnation,
@@ -210,6 +229,7 @@ func uploadInfo(u *meta.Upload) UploadInfo {
 	return UploadInfo{
 		Bucket: u.Bucket, Key: u.Key, UploadID: u.ID, Initiated: time.Unix(0, u.Initiated).UTC(),
 		ChecksumAlgorithm: u.ChecksumAlgorithm, ChecksumType: u.ChecksumType,
+		Encryption: infoEncryption(u.Encryption),
 	}
 }
 
@@ -286,7 +306,11 @@ func (s *Service) UploadPart(ctx context.Context, in UploadPartInput) (PartInfo,
 	if err := s.checkSpace(); err != nil {
 		return PartInfo{}, err
 	}
-	body, err := s.ingestPart(in.Body, in.Size, ck)
+	keys, err := s.openKeys(ctx, u.Encryption, in.CustomerKey)
+	if err != nil {
+		return PartInfo{}, err
+	}
+	body, err := s.ingestPart(in.Body, in.Size, ck, keys)
 	if err != nil {
 		return PartInfo{}, err
 	}
@@ -294,8 +318,8 @@ func (s *Service) UploadPart(ctx context.Context, in UploadPartInput) (PartInfo,
 		return PartInfo{}, s3err.BadDigest
 	}
 	p := &meta.Part{
-		Number: in.PartNumber, Size: body.size, ETag: hex.EncodeToString(body.md5),
-		Modified: s.now().UnixNano(), Checksums: body.checksums, Chunks: body.chunks,
+		Number: in.PartNumber, Size: body.size, ETag: body.etag(),
+		Modified: s.now().UnixNano(), Checksums: body.checksums, Chunks: body.chunks, ChunkKeys: body.sealedKeys,
 	}
 	return s.commitPart(ctx, u, p, body.firstTouch)
 }
@@ -303,8 +327,8 @@ func (s *Service) UploadPart(ctx context.Context, in UploadPartInput) (PartInfo,
 // ingestPart reads a part body like ingest, but never keeps it inline:
 // the object a completion assembles is the concatenation of its parts'
 // chunks, so every byte of a part must be in a chunk.
-func (s *Service) ingestPart(r io.Reader, size int64, ck *ChecksumInput) (*body, error) {
-	b, err := s.ingest(r, size, ck)
+func (s *Service) ingestPart(r io.Reader, size int64, ck *ChecksumInput, keys *objectKeys) (*body, error) {
+	b, err := s.ingest(r, size, ck, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -340,7 +364,9 @@ func (s *Service) commitPart(ctx context.Context, u partUpload, p *meta.Part, fi
 			return PartInfo{}, fmt.Errorf("part %d of upload %s committed after the GC grace window: %w", p.Number, u.ID, err)
 		}
 	}
-	return partInfo(p), nil
+	info := partInfo(p)
+	info.Encryption = infoEncryption(u.Encryption)
+	return info, nil
 }
 
 func partInfo(p *meta.Part) PartInfo {
@@ -389,9 +415,20 @@ func (s *Service) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (P
 	if end-start+1 > s.cfg.MaxObjectSize {
 		return PartInfo{}, srcInfo, s3err.InvalidRequest.WithMessage("The specified copy source is larger than the maximum allowable size for a copy source: %d", s.cfg.MaxObjectSize)
 	}
+	keys, err := s.openKeys(ctx, u.Encryption, in.CustomerKey)
+	if err != nil {
+		return PartInfo{}, srcInfo, err
+	}
+	src, srcKeys, err := s.openVersion(ctx, src, in.SrcCustomerKey)
+	if err != nil {
+		return PartInfo{}, srcInfo, err
+	}
 	algo := u.ChecksumAlgorithm
 	whole := start == 0 && end == src.Size-1
-	reuse := whole && len(src.Parts) == 0 && src.Inline == nil && len(src.Chunks) > 0 &&
+	// Chunks are shared only between plain objects: encrypted chunks are
+	// re-encrypted under the upload's keys (deduplicated where they are
+	// the same keys and chunk boundaries line up).
+	reuse := keys == nil && srcKeys == nil && whole && len(src.Parts) == 0 && src.Inline == nil && len(src.Chunks) > 0 &&
 		(algo == "" || (src.ChecksumType == ChecksumFullObject && src.Checksums[algo] != ""))
 	now := s.now()
 	if reuse {
@@ -412,15 +449,15 @@ func (s *Service) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (P
 	if algo != "" {
 		ck = &ChecksumInput{Algorithm: algo}
 	}
-	r := s.newReader(src, start, end+1)
+	r := s.newReader(src, srcKeys, start, end+1)
 	defer r.Close()
-	body, err := s.ingestPart(r, end-start+1, ck)
+	body, err := s.ingestPart(r, end-start+1, ck, keys)
 	if err != nil {
 		return PartInfo{}, srcInfo, err
 	}
 	p := &meta.Part{
-		Number: in.PartNumber, Size: body.size, ETag: hex.EncodeToString(body.md5),
-		Modified: now.UnixNano(), Checksums: body.checksums, Chunks: body.chunks,
+		Number: in.PartNumber, Size: body.size, ETag: body.etag(),
+		Modified: now.UnixNano(), Checksums: body.checksums, Chunks: body.chunks, ChunkKeys: body.sealedKeys,
 	}
 	info, err := s.commitPart(ctx, u, p, body.firstTouch)
 	return info, srcInfo, err
@@ -472,6 +509,20 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 	for i := range stored {
 		byNumber[stored[i].Number] = &stored[i]
 	}
+	// The keys of an encrypted upload open its parts' chunk keys, so the
+	// Parquet index can be built; an SSE-C upload completed without its
+	// key (S3 does not require it) gets no index.
+	var keys *objectKeys
+	var ckeys chunkKeys
+	if u.Encryption != nil {
+		keys, err = s.openKeys(ctx, u.Encryption, in.CustomerKey)
+		if errors.Is(err, errSSECNeeded) {
+			keys, err = nil, nil
+		}
+		if err != nil {
+			return ObjectInfo{}, err
+		}
+	}
 	v := &meta.Version{Meta: u.Meta, Tags: u.Tags}
 	md := md5.New()
 	pieces := make([]checksumPiece, 0, len(in.Parts))
@@ -496,6 +547,15 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 		v.Size += p.Size
 		v.Parts = append(v.Parts, meta.PartInfo{Number: p.Number, Size: p.Size, ETag: p.ETag, Checksums: p.Checksums})
 		v.Chunks = append(v.Chunks, p.Chunks...)
+		if keys != nil {
+			for j, sealed := range p.ChunkKeys {
+				k, err := openSealed(keys.dk, sealed, p.Chunks[j].Hash[:])
+				if err != nil {
+					return ObjectInfo{}, fmt.Errorf("part %d of upload %s: chunk key %d does not open: %w", p.Number, u.ID, j, err)
+				}
+				ckeys = append(ckeys, k)
+			}
+		}
 		pieces = append(pieces, checksumPiece{size: p.Size})
 	}
 	if in.ObjectSize >= 0 && in.ObjectSize != v.Size {
@@ -505,7 +565,15 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 	if err := s.objectChecksum(u, v, pieces, in.Checksum); err != nil {
 		return ObjectInfo{}, err
 	}
-	v.Parquet = s.parquetIndex(v)
+	switch {
+	case u.Encryption == nil:
+		v.Parquet = s.parquetIndex(v, nil)
+	case keys != nil && len(ckeys) == len(v.Chunks):
+		v.Parquet = s.parquetIndex(v, ckeys)
+		keys.sealVersion(v, nil) // apply adds the parts' chunk keys
+	default:
+		v.Encryption = u.Encryption
+	}
 	// Apply takes the chunk list from the stored parts: the command need
 	// not carry it.
 	v.Chunks = nil

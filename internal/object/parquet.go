@@ -34,7 +34,7 @@ func init() { metrics.Registry.MustRegister(rangeReadBytes) }
 //
 // It reads the first 4 bytes, the last 8 and then the footer, by range,
 // from the chunks the write has just stored; the body is never read again.
-func (s *Service) parquetIndex(v *meta.Version) (index []byte) {
+func (s *Service) parquetIndex(v *meta.Version, keys chunkKeys) (index []byte) {
 	if v.Size < 12 {
 		return nil
 	}
@@ -46,7 +46,7 @@ func (s *Service) parquetIndex(v *meta.Version) (index []byte) {
 			index = nil
 		}
 	}()
-	r := s.versionReaderAt(v)
+	r := s.versionReaderAt(v, keys)
 	var head [4]byte
 	var tail [8]byte
 	if _, err := r.ReadAt(head[:], 0); err != nil {
@@ -116,7 +116,7 @@ func tailSize(v *meta.Version) int64 {
 // footer reads that follow (readers typically fetch the last 8 bytes, then
 // the footer, then the column chunks) do not touch chunks. It reports false
 // for anything else, and the caller reads the chunks as usual.
-func (s *Service) parquetTailRange(bucket, key string, v *meta.Version, start, end int64) ([]byte, bool) {
+func (s *Service) parquetTailRange(bucket, key string, v *meta.Version, keys chunkKeys, start, end int64) ([]byte, bool) {
 	if v.Parquet == nil {
 		return nil, false
 	}
@@ -138,7 +138,7 @@ func (s *Service) parquetTailRange(bucket, key string, v *meta.Version, start, e
 		c.Put(k, ft)
 		return parquet.TailRange(ft, v.Size, start, end)
 	}
-	tail, err := parquet.ReadTail(s.versionReaderAt(v), v.Size, n)
+	tail, err := parquet.ReadTail(s.versionReaderAt(v, keys), v.Size, n)
 	if err != nil {
 		s.log.Warn("parquet tail cache fill failed", "bucket", bucket, "key", key, "err", err)
 		return nil, false
@@ -152,13 +152,15 @@ func (s *Service) parquetTailRange(bucket, key string, v *meta.Version, start, e
 // of a large object touches only the bytes asked for. Range reads are not
 // hash-verified (the scrubber verifies chunks); whole-object reads are.
 type versionReaderAt struct {
+	s      *Service
 	chunks ChunkStore
+	keys   chunkKeys // of an encrypted version: its chunks are decrypted
 	v      *meta.Version
 	ends   []int64 // ends[i] is the object offset just past chunk i
 }
 
-func (s *Service) versionReaderAt(v *meta.Version) *versionReaderAt {
-	r := &versionReaderAt{chunks: s.cfg.Chunks, v: v}
+func (s *Service) versionReaderAt(v *meta.Version, keys chunkKeys) *versionReaderAt {
+	r := &versionReaderAt{s: s, chunks: s.cfg.Chunks, keys: keys, v: v}
 	if v.Inline == nil {
 		r.ends = make([]int64, len(v.Chunks))
 		var off int64
@@ -197,7 +199,15 @@ func (r *versionReaderAt) ReadAt(p []byte, off int64) (int, error) {
 		c := r.v.Chunks[i]
 		within := off + int64(n) - (r.ends[i] - c.Size)
 		want := int(min(int64(len(p)-n), c.Size-within))
-		m, err := r.chunks.ReadAt(chunk.Hash(c.Hash), p[n:n+want], within)
+		var m int
+		var err error
+		if r.keys != nil {
+			var plain []byte
+			plain, err = r.s.readEncrypted(c, r.keys[i], within, within+int64(want), nil)
+			m = copy(p[n:n+want], plain)
+		} else {
+			m, err = r.chunks.ReadAt(chunk.Hash(c.Hash), p[n:n+want], within)
+		}
 		n += m
 		rangeReadBytes.Add(float64(m))
 		if m < want {

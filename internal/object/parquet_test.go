@@ -40,7 +40,7 @@ func TestVersionReaderAt(t *testing.T) {
 		data[i] = byte(rand.IntN(256))
 	}
 	s, v := chunked(t, data, 1000)
-	r := s.versionReaderAt(v)
+	r := s.versionReaderAt(v, nil)
 	for _, tc := range []struct {
 		off, n int64
 	}{{0, 1}, {0, 1000}, {999, 2}, {500, 3000}, {9990, 10}, {0, 10000}, {4000, 1000}} {
@@ -59,7 +59,7 @@ func TestVersionReaderAt(t *testing.T) {
 	}
 
 	inline := &meta.Version{Size: 5, Inline: []byte("hello")}
-	ri := s.versionReaderAt(inline)
+	ri := s.versionReaderAt(inline, nil)
 	if n, err := ri.ReadAt(p[:3], 2); n != 3 || err != nil || string(p[:3]) != "llo" {
 		t.Errorf("inline read: %d %v %q", n, err, p[:3])
 	}
@@ -77,7 +77,7 @@ func TestParquetIndexNeverFails(t *testing.T) {
 		"small footer": append(append([]byte("PAR1"), bytes.Repeat([]byte{0x15}, 5000)...), "\x20\x00\x00\x00PAR1"...),
 	} {
 		s, v := chunked(t, data, 1024)
-		if idx := s.parquetIndex(v); idx != nil {
+		if idx := s.parquetIndex(v, nil); idx != nil {
 			t.Errorf("%s: index of %d bytes, want none", name, len(idx))
 		}
 	}

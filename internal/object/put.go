@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
@@ -42,7 +41,11 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	body, err := s.ingest(in.Body, in.Size, in.Checksum)
+	keys, err := s.newKeys(ctx, bucket, in.SSE)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	body, err := s.ingest(in.Body, in.Size, in.Checksum, keys)
 	if err != nil {
 		return ObjectInfo{}, err
 	}
@@ -50,9 +53,10 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error
 		return ObjectInfo{}, s3err.BadDigest
 	}
 	v := body.version()
-	v.Parquet = s.parquetIndex(v)
+	v.Parquet = s.parquetIndex(v, body.plainKeys)
 	v.Meta = in.Meta
 	v.Tags = in.Tags
+	keys.sealVersion(v, body.sealedKeys)
 	v.Lock = lock
 	now := s.now()
 	v.Modified = now.UnixNano()
@@ -117,10 +121,16 @@ type body struct {
 	chunks     []meta.ChunkRef
 	checksums  map[string]string
 	firstTouch time.Time
+	// keys encrypt the chunks of an encrypted body (nil: plain); the
+	// chunks' keys are kept in clear (for reading back, as the Parquet
+	// index does) and sealed (for the metadata).
+	keys       *objectKeys
+	plainKeys  chunkKeys
+	sealedKeys [][]byte
 }
 
 func (b *body) version() *meta.Version {
-	v := &meta.Version{Size: b.size, ETag: hex.EncodeToString(b.md5), Inline: b.inline, Chunks: b.chunks}
+	v := &meta.Version{Size: b.size, ETag: b.etag(), Inline: b.inline, Chunks: b.chunks}
 	if len(b.checksums) > 0 {
 		v.Checksums = b.checksums
 		v.ChecksumType = "FULL_OBJECT"
@@ -132,7 +142,7 @@ func (b *body) version() *meta.Version {
 // checksum, and SHA-256 per chunk are all computed on each buffer as it is
 // read, and full chunks are written to the chunk store. size is the
 // announced length, or -1.
-func (s *Service) ingest(r io.Reader, size int64, ck *ChecksumInput) (*body, error) {
+func (s *Service) ingest(r io.Reader, size int64, ck *ChecksumInput, keys *objectKeys) (*body, error) {
 	var cksum hash.Hash
 	if ck != nil {
 		h, err := NewChecksum(ck.Algorithm)
@@ -145,7 +155,7 @@ func (s *Service) ingest(r io.Reader, size int64, ck *ChecksumInput) (*body, err
 	defer s.putBuf(bufp)
 	buf := *bufp
 	md := md5.New()
-	b := &body{}
+	b := &body{keys: keys}
 	for {
 		n, err := io.ReadFull(r, buf)
 		if n > 0 {
@@ -175,6 +185,7 @@ func (s *Service) ingest(r io.Reader, size int64, ck *ChecksumInput) (*body, err
 	if size >= 0 && b.size != size {
 		return nil, s3err.IncompleteBody
 	}
+	countWritten(keys, b.size)
 	b.md5 = md.Sum(nil)
 	if cksum != nil {
 		algo := strings.ToUpper(ck.Algorithm)
@@ -192,6 +203,15 @@ func (s *Service) ingest(r io.Reader, size int64, ck *ChecksumInput) (*body, err
 }
 
 func (s *Service) storeChunk(b *body, data []byte) error {
+	size := int64(len(data))
+	if b.keys != nil {
+		bufp := s.getCipherBuf()
+		defer s.putCipherBuf(bufp)
+		ct, key := b.keys.encryptChunk(*bufp, data)
+		*bufp = ct
+		data = ct
+		b.plainKeys = append(b.plainKeys, key)
+	}
 	h := chunk.Hash(sha256.Sum256(data))
 	if len(b.chunks) == 0 {
 		b.firstTouch = s.now()
@@ -199,7 +219,10 @@ func (s *Service) storeChunk(b *body, data []byte) error {
 	if _, err := s.cfg.Chunks.Put(h, data); err != nil {
 		return storageError(fmt.Errorf("store chunk %s: %w", h, err))
 	}
-	b.chunks = append(b.chunks, meta.ChunkRef{Hash: h, Size: int64(len(data))})
+	b.chunks = append(b.chunks, meta.ChunkRef{Hash: h, Size: size})
+	if b.keys != nil {
+		b.sealedKeys = append(b.sealedKeys, seal(b.keys.dk, b.plainKeys[len(b.plainKeys)-1], h[:]))
+	}
 	return nil
 }
 
@@ -235,6 +258,7 @@ func infoOf(bucket, key string, v *meta.Version, latest bool) ObjectInfo {
 		LastModified: time.Unix(0, v.Modified).UTC(),
 		Meta:         v.Meta, Checksums: v.Checksums, ChecksumType: v.ChecksumType,
 		TagCount: len(v.Tags), StorageClass: "STANDARD", Lock: v.Lock, Sequence: v.Seq,
+		Encryption: infoEncryption(v.Encryption),
 	}
 	if v.ETag != "" {
 		info.ETag = `"` + v.ETag + `"`

@@ -21,6 +21,8 @@ type SelectInput struct {
 	// switches (parquet.enable_*) turn them off for every request.
 	NoPushdown bool
 	NoPruning  bool
+	// CustomerKey is the SSE-C key the request carried, if any.
+	CustomerKey []byte
 }
 
 // SelectObjectContent runs an S3 Select query over an object and writes the
@@ -30,6 +32,10 @@ type SelectInput struct {
 // nothing was written to w yet; later failures are error events.
 func (s *Service) SelectObjectContent(ctx context.Context, in SelectInput, w io.Writer) (s3select.Stats, error) {
 	v, _, err := s.lookup(ctx, in.Bucket, in.Key, in.VersionID)
+	if err != nil {
+		return s3select.Stats{}, err
+	}
+	v, keys, err := s.openVersion(ctx, v, in.CustomerKey)
 	if err != nil {
 		return s3select.Stats{}, err
 	}
@@ -48,5 +54,5 @@ func (s *Service) SelectObjectContent(ctx context.Context, in SelectInput, w io.
 			footer = ft
 		}
 	}
-	return s3select.Execute(ctx, in.Request, s.versionReaderAt(v), footer, opts, w)
+	return s3select.Execute(ctx, in.Request, s.versionReaderAt(v, keys), footer, opts, w)
 }

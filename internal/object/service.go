@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/anode/anode/internal/chunk"
+	"github.com/anode/anode/internal/kms"
 	"github.com/anode/anode/internal/meta"
 	"github.com/anode/anode/internal/s3err"
 )
@@ -97,16 +98,21 @@ type Config struct {
 	// OnEvent, if set, receives every committed change of an object in a
 	// bucket with a notification configuration (events.go).
 	OnEvent func(ObjectEvent)
+	// KMS wraps the data keys of encrypted objects; without it (or
+	// without its master key) encryption requests are refused.
+	KMS *kms.Service
 }
 
 // Service is the object service. It is safe for concurrent use.
 type Service struct {
-	cfg   Config
-	meta  *meta.Store
-	log   *slog.Logger
-	now   func() time.Time
-	bufs  sync.Pool // chunk-sized buffers
-	owner string
+	cfg  Config
+	meta *meta.Store
+	log  *slog.Logger
+	now  func() time.Time
+	bufs sync.Pool // chunk-sized buffers
+	// cipherBufs hold encrypted chunks (sse.go).
+	cipherBufs sync.Pool
+	owner      string
 	// pqTails caches Parquet object tails (see parquet.go).
 	pqTails tailCache
 }
@@ -127,8 +133,17 @@ func New(cfg Config) *Service {
 	return s
 }
 
-func (s *Service) getBuf() *[]byte  { return s.bufs.Get().(*[]byte) }
-func (s *Service) putBuf(b *[]byte) { s.bufs.Put(b) }
+func (s *Service) getBuf() *[]byte { return s.bufs.Get().(*[]byte) }
+
+func (s *Service) getCipherBuf() *[]byte {
+	if b, ok := s.cipherBufs.Get().(*[]byte); ok {
+		return b
+	}
+	b := make([]byte, 0, cipherLen(int64(s.cfg.ChunkSize)))
+	return &b
+}
+func (s *Service) putCipherBuf(b *[]byte) { s.cipherBufs.Put(b) }
+func (s *Service) putBuf(b *[]byte)       { s.bufs.Put(b) }
 
 // background returns a context for work that must finish once started
 // (committing metadata after the body was stored), bounded by the

@@ -40,6 +40,8 @@ type ObjectInfo struct {
 	// PartStart and PartEnd are the inclusive offsets of the part a
 	// HeadObject with a part number asked for.
 	PartStart, PartEnd int64
+	// Encryption is set for an encrypted object (sse.go).
+	Encryption *EncryptionInfo
 }
 
 // Conditions are the HTTP preconditions of GET, HEAD and copy sources.
@@ -88,6 +90,8 @@ type PutInput struct {
 	IfNoneMatch string
 	// Lock is the Object Lock state asked for (nil: the bucket's default).
 	Lock *LockRequest
+	// SSE is the encryption asked for; nil means the bucket's default.
+	SSE *SSE
 }
 
 // GetInput names an object (or version) to read, with optional range and
@@ -99,6 +103,11 @@ type GetInput struct {
 	Range      *Range
 	PartNumber int
 	Conditions Conditions
+	// CustomerKey is the SSE-C key the request carried, if any.
+	CustomerKey []byte
+	// NoKeyCheck skips the SSE-C key check of HeadObject, for operations
+	// that read neither data nor encryption details (the ACL answers).
+	NoKeyCheck bool
 }
 
 // GetOutput is an object being read. The caller must close Body.
@@ -133,6 +142,10 @@ type CopyInput struct {
 	ChecksumAlgo  string
 	// Lock is the destination's Object Lock state (nil: the bucket's default).
 	Lock *LockRequest
+	// SSE is the destination's encryption (nil: the bucket's default);
+	// SrcCustomerKey the SSE-C key of the source, if any.
+	SSE            *SSE
+	SrcCustomerKey []byte
 }
 
 // ListInput is a ListObjects (v1 or v2) request. Marker is exclusive: the

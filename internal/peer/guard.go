@@ -78,6 +78,15 @@ func (g *Guard) Wrap(h http.Handler) http.Handler {
 		wait = 5 * time.Second
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Refused requests never take a slot: a flood of them cannot
+		// crowd out the members.
+		identified := !g.Unidentified[r.URL.Path]
+		if identified {
+			if err := g.check(r); err != nil {
+				http.Error(w, err.Error(), http.StatusForbidden)
+				return
+			}
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), wait)
 		select {
 		case g.slots <- struct{}{}:
@@ -88,15 +97,7 @@ func (g *Guard) Wrap(h http.Handler) http.Handler {
 			return
 		}
 		defer func() { <-g.slots }()
-		if g.Unidentified[r.URL.Path] {
-			h.ServeHTTP(w, r)
-			return
-		}
-		if err := g.check(r); err != nil {
-			http.Error(w, err.Error(), http.StatusForbidden)
-			return
-		}
-		if g.Seen != nil {
+		if identified && g.Seen != nil {
 			g.Seen(Sender(r))
 		}
 		h.ServeHTTP(w, r)

@@ -20,6 +20,7 @@ import (
 	"math/big"
 	"os"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -62,8 +63,11 @@ type TLS struct {
 type authority struct {
 	caDER []byte
 	ca    *x509.Certificate
-	leaf  tls.Certificate
+	caKey ed25519.PrivateKey
 	name  string // the server name that asks for this authority's certificate
+
+	mu   sync.Mutex
+	leaf tls.Certificate
 }
 
 // New builds the cluster port's TLS configuration.
@@ -132,7 +136,7 @@ func fromSecret(c Credentials) (*TLS, error) {
 		ClientCAs:  pool,
 		NextProtos: []string{"http/1.1"},
 		GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
-			return &pick(hello.ServerName).leaf, nil
+			return pick(hello.ServerName).certificate(), nil
 		},
 	}
 	client := &tls.Config{
@@ -146,11 +150,11 @@ func fromSecret(c Credentials) (*TLS, error) {
 		NextProtos:         []string{"http/1.1"},
 		GetClientCertificate: func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
 			for _, a := range auths {
-				if cri.SupportsCertificate(&a.leaf) == nil {
-					return &a.leaf, nil
+				if c := a.certificate(); cri.SupportsCertificate(c) == nil {
+					return c, nil
 				}
 			}
-			return &cur.leaf, nil
+			return cur.certificate(), nil
 		},
 	}
 	sum := sha256.Sum256(cur.caDER)
@@ -215,12 +219,30 @@ func newAuthority(secret, clusterName string) (*authority, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &authority{caDER: caDER, ca: ca, leaf: leaf, name: "ca-" + tag + ".anode.cluster"}, nil
+	return &authority{caDER: caDER, ca: ca, caKey: caKey, leaf: leaf, name: "ca-" + tag + ".anode.cluster"}, nil
 }
+
+// certificate returns this node's certificate of the authority, made anew
+// (with a new key) once it is within renewBefore of expiring, so that a
+// node that runs for longer than a certificate's life keeps talking.
+func (a *authority) certificate() *tls.Certificate {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if time.Until(a.leaf.Leaf.NotAfter) < renewBefore {
+		if leaf, err := nodeCertificate(a.ca, a.caKey, a.caDER); err == nil {
+			a.leaf = leaf
+		}
+	}
+	c := a.leaf
+	return &c
+}
+
+// renewBefore is how long before it expires a node certificate is renewed.
+const renewBefore = 30 * 24 * time.Hour
 
 // nodeCertificate makes this node's certificate, signed by the cluster CA,
 // with a fresh key. It is valid for a year; a node makes a new one at every
-// start.
+// start, and 30 days before it expires (authority.certificate).
 func nodeCertificate(ca *x509.Certificate, caKey crypto.Signer, caDER []byte) (tls.Certificate, error) {
 	pub, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {

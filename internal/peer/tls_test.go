@@ -2,6 +2,7 @@ package peer
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"log"
 	"net"
@@ -138,4 +139,34 @@ func TestShortSecretRefused(t *testing.T) {
 	if _, err := New(Credentials{Secret: "short"}); err == nil {
 		t.Fatal("a 5-character secret was accepted")
 	}
+}
+
+// TestNodeCertificateRenewed: a node certificate close to expiry is
+// replaced by a new one on the next handshake, so a long-running node
+// keeps being accepted.
+func TestNodeCertificateRenewed(t *testing.T) {
+	a, err := newAuthority(oldSecret, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := a.certificate().Leaf
+	if again := a.certificate().Leaf; again.SerialNumber.Cmp(first.SerialNumber) != 0 {
+		t.Fatal("a fresh certificate was replaced")
+	}
+	a.mu.Lock()
+	a.leaf.Leaf.NotAfter = time.Now().Add(24 * time.Hour) // as if it had run for 364 days
+	a.mu.Unlock()
+	renewed := a.certificate().Leaf
+	if renewed.SerialNumber.Cmp(first.SerialNumber) == 0 || time.Until(renewed.NotAfter) < 300*24*time.Hour {
+		t.Fatalf("a certificate a day from expiry was not renewed (expires %v)", renewed.NotAfter)
+	}
+	if _, err := renewed.Verify(x509.VerifyOptions{Roots: poolOf(a.ca), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+		t.Fatalf("the renewed certificate does not verify: %v", err)
+	}
+}
+
+func poolOf(c *x509.Certificate) *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(c)
+	return p
 }

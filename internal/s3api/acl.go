@@ -56,7 +56,7 @@ func (a *api) getBucketACL(rq *request) error {
 
 // getObjectACL serves GetObjectAcl (GET /bucket/key?acl).
 func (a *api) getObjectACL(rq *request) error {
-	info, err := a.objects.HeadObject(rq.ctx(), object.GetInput{Bucket: rq.bucket, Key: rq.key, VersionID: rq.query("versionId")})
+	info, err := a.objects.HeadObject(rq.ctx(), object.GetInput{Bucket: rq.bucket, Key: rq.key, VersionID: rq.query("versionId"), NoKeyCheck: true})
 	if err != nil {
 		return deleteMarkerError(rq, info, err)
 	}
@@ -111,7 +111,7 @@ func (a *api) putObjectACL(rq *request) error {
 	if err := a.checkPrivateACL(rq); err != nil {
 		return err
 	}
-	info, err := a.objects.HeadObject(rq.ctx(), object.GetInput{Bucket: rq.bucket, Key: rq.key, VersionID: rq.query("versionId")})
+	info, err := a.objects.HeadObject(rq.ctx(), object.GetInput{Bucket: rq.bucket, Key: rq.key, VersionID: rq.query("versionId"), NoKeyCheck: true})
 	if err != nil {
 		return deleteMarkerError(rq, info, err)
 	}

@@ -58,18 +58,22 @@ type Config struct {
 	// Notifier knows the event notification targets the operator
 	// configured (nil: none).
 	Notifier *notify.Notifier
+	// AllowSSECOverHTTP accepts SSE-C keys on plain HTTP (s3.allow_ssec_over_http);
+	// otherwise, as in AWS, they are refused unless the request came over TLS.
+	AllowSSECOverHTTP bool
 }
 
 // api is the S3 HTTP handler.
 type api struct {
-	objects     *object.Service
-	auth        *auth.Verifier
-	region      string
-	domains     []string
-	virtualHost bool
-	maxBodySize int64
-	log         *slog.Logger
-	audit       *slog.Logger
+	objects           *object.Service
+	auth              *auth.Verifier
+	region            string
+	domains           []string
+	virtualHost       bool
+	maxBodySize       int64
+	allowSSECOverHTTP bool
+	log               *slog.Logger
+	audit             *slog.Logger
 	// hostID is this process's random token, mixed into x-amz-id-2.
 	hostID   []byte
 	notifier *notify.Notifier
@@ -80,15 +84,16 @@ type api struct {
 // handler uncleaned (no http.ServeMux in front of it).
 func NewHandler(cfg Config) http.Handler {
 	a := &api{
-		objects:     cfg.Objects,
-		auth:        cfg.Auth,
-		region:      cfg.Region,
-		virtualHost: cfg.VirtualHost,
-		maxBodySize: cfg.MaxBodySize,
-		log:         cfg.Logger,
-		audit:       cfg.Audit,
-		hostID:      make([]byte, 12),
-		notifier:    cfg.Notifier,
+		objects:           cfg.Objects,
+		auth:              cfg.Auth,
+		region:            cfg.Region,
+		virtualHost:       cfg.VirtualHost,
+		maxBodySize:       cfg.MaxBodySize,
+		allowSSECOverHTTP: cfg.AllowSSECOverHTTP,
+		log:               cfg.Logger,
+		audit:             cfg.Audit,
+		hostID:            make([]byte, 12),
+		notifier:          cfg.Notifier,
 	}
 	if a.maxBodySize <= 0 {
 		a.maxBodySize = DefaultMaxBodySize
@@ -117,6 +122,8 @@ type request struct {
 	// auth is the authentication result; body is its payload, counted.
 	auth *auth.Result
 	body *countingReader
+	// sse is what the encryption headers ask for (sse.go).
+	sse *sseRequest
 }
 
 // ctx returns the request's context.
@@ -194,6 +201,9 @@ func (a *api) serve(rq *request) error {
 			}
 		}
 		return s3err.NotImplemented
+	}
+	if rq.sse, err = a.parseSSE(rq); err != nil {
+		return err
 	}
 	a.corsHeaders(rq)
 	withObjectContext(rq)

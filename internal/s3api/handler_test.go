@@ -3,7 +3,9 @@ package s3api
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"io"
 	"log/slog"
@@ -108,7 +110,21 @@ func TestHandlerRejectsBeforeTheService(t *testing.T) {
 		{"metadata too large", "PUT", "/bucket/k", "x", http.Header{"X-Amz-Meta-Big": {strings.Repeat("v", 2100)}}, 400, "MetadataTooLarge"},
 		{"bad tagging", "PUT", "/bucket/k", "x", http.Header{"X-Amz-Tagging": {"a=1&a=2"}}, 400, "InvalidTag"},
 		{"two checksums", "PUT", "/bucket/k", "x", http.Header{"X-Amz-Checksum-Crc32": {"AAAAAA=="}, "X-Amz-Checksum-Crc32c": {"AAAAAA=="}}, 400, "InvalidRequest"},
-		{"SSE-C", "PUT", "/bucket/k", "x", http.Header{"X-Amz-Server-Side-Encryption-Customer-Algorithm": {"AES256"}}, 501, "NotImplemented"},
+		{"SSE-C over HTTP", "PUT", "/bucket/k", "x", ssecHeaders(), 400, "InvalidRequest"},
+		{"SSE-C get over HTTP", "GET", "/bucket/k", "", ssecHeaders(), 400, "InvalidRequest"},
+		{"SSE-C copy source over HTTP", "PUT", "/bucket/k", "", withCopySource(ssecCopySourceHeaders()), 400, "InvalidRequest"},
+		{"SSE-C no key", "PUT", "/bucket/k", "x", http.Header{"X-Amz-Server-Side-Encryption-Customer-Algorithm": {"AES256"}}, 400, "InvalidArgument"},
+		{"SSE-C bad algorithm", "PUT", "/bucket/k", "x", http.Header{"X-Amz-Server-Side-Encryption-Customer-Algorithm": {"DES"}}, 400, "InvalidEncryptionAlgorithmError"},
+		{"SSE unknown", "PUT", "/bucket/k", "x", http.Header{"X-Amz-Server-Side-Encryption": {"ROT13"}}, 400, "InvalidArgument"},
+		{"SSE dsse", "PUT", "/bucket/k", "x", http.Header{"X-Amz-Server-Side-Encryption": {"aws:kms:dsse"}}, 501, "NotImplemented"},
+		{"SSE key id without kms", "PUT", "/bucket/k", "x", http.Header{"X-Amz-Server-Side-Encryption": {"AES256"}, "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id": {"k"}}, 400, "InvalidArgument"},
+		{"SSE bad context", "PUT", "/bucket/k", "x", http.Header{"X-Amz-Server-Side-Encryption": {"aws:kms"}, "X-Amz-Server-Side-Encryption-Context": {"!!"}}, 400, "InvalidArgument"},
+		{"SSE on GET", "GET", "/bucket/k", "", http.Header{"X-Amz-Server-Side-Encryption": {"AES256"}}, 400, "InvalidArgument"},
+		{"SSE on UploadPart", "PUT", "/bucket/k?partNumber=1&uploadId=x", "x", http.Header{"X-Amz-Server-Side-Encryption": {"AES256"}}, 400, "InvalidArgument"},
+		{"SSE on delete", "DELETE", "/bucket/k", "", http.Header{"X-Amz-Server-Side-Encryption": {"AES256"}}, 400, "InvalidArgument"},
+		{"unknown SSE header", "PUT", "/bucket/k", "x", http.Header{"X-Amz-Server-Side-Encryption-Foo": {"1"}}, 501, "NotImplemented"},
+		{"bucket key without SSE", "PUT", "/bucket/k", "x", http.Header{"X-Amz-Server-Side-Encryption-Bucket-Key-Enabled": {"true"}}, 400, "InvalidArgument"},
+		{"bucket encryption bad XML", "PUT", "/bucket?encryption", "<ServerSideEncryptionConfiguration>", nil, 400, "MalformedXML"},
 		{"copy source without key", "PUT", "/bucket/k", "", http.Header{"X-Amz-Copy-Source": {"bucket"}}, 400, "InvalidArgument"},
 		{"copy bad directive", "PUT", "/bucket/k", "", http.Header{"X-Amz-Copy-Source": {"bucket/src"}, "X-Amz-Metadata-Directive": {"MOVE"}}, 400, "InvalidArgument"},
 		{"copy onto itself", "PUT", "/bucket/k", "", http.Header{"X-Amz-Copy-Source": {"/bucket/k"}}, 400, "InvalidRequest"},
@@ -188,3 +204,27 @@ func TestHandlerRecoversFromServicePanics(t *testing.T) {
 // s3Signing signs the way S3 clients do: the path is used as sent, not
 // escaped a second time.
 func s3Signing(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }
+
+// ssecHeaders are valid SSE-C headers (a random-looking key and its MD5).
+func ssecHeaders() http.Header {
+	key := bytes.Repeat([]byte{7}, 32)
+	sum := md5.Sum(key)
+	return http.Header{
+		"X-Amz-Server-Side-Encryption-Customer-Algorithm": {"AES256"},
+		"X-Amz-Server-Side-Encryption-Customer-Key":       {base64.StdEncoding.EncodeToString(key)},
+		"X-Amz-Server-Side-Encryption-Customer-Key-Md5":   {base64.StdEncoding.EncodeToString(sum[:])},
+	}
+}
+
+func ssecCopySourceHeaders() http.Header {
+	h := http.Header{}
+	for k, v := range ssecHeaders() {
+		h[strings.Replace(k, "X-Amz-Server", "X-Amz-Copy-Source-Server", 1)] = v
+	}
+	return h
+}
+
+func withCopySource(h http.Header) http.Header {
+	h.Set("X-Amz-Copy-Source", "bucket/src")
+	return h
+}

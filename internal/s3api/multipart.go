@@ -155,7 +155,7 @@ func (a *api) createMultipartUpload(rq *request) error {
 		return err
 	}
 	in := object.CreateUploadInput{Bucket: rq.bucket, Key: rq.key, Meta: meta, Tags: tags,
-		ChecksumType: h.Get("x-amz-checksum-type")}
+		ChecksumType: h.Get("x-amz-checksum-type"), SSE: rq.sse.write}
 	if in.Lock, err = lockRequest(h); err != nil {
 		return err
 	}
@@ -172,6 +172,7 @@ func (a *api) createMultipartUpload(rq *request) error {
 	}
 	setIf(rq.w.Header(), "x-amz-checksum-algorithm", u.ChecksumAlgorithm)
 	setIf(rq.w.Header(), "x-amz-checksum-type", u.ChecksumType)
+	setSSEHeaders(rq.w.Header(), u.Encryption, rq.sse.customerMD5)
 	writeXML(rq.w, http.StatusOK, initiateMultipartUploadResult{NS: s3NS, Bucket: rq.bucket, Key: rq.key, UploadID: u.UploadID})
 	return nil
 }
@@ -199,12 +200,14 @@ func (a *api) uploadPart(rq *request) error {
 	p, err := a.objects.UploadPart(rq.ctx(), object.UploadPartInput{
 		Bucket: rq.bucket, Key: rq.key, UploadID: q.Get("uploadId"), PartNumber: n,
 		Body: body.r, Size: body.size, ContentMD5: body.md5, Checksum: body.checksum,
+		CustomerKey: rq.sse.customerKey,
 	})
 	if err != nil {
 		return err
 	}
 	wh := rq.w.Header()
 	wh.Set("ETag", p.ETag)
+	setSSEHeaders(wh, p.Encryption, rq.sse.customerMD5)
 	for algo, v := range p.Checksums {
 		wh.Set("x-amz-checksum-"+strings.ToLower(algo), v)
 	}
@@ -256,12 +259,13 @@ func (a *api) uploadPartCopy(rq *request) error {
 		SrcBucket: src.bucket, SrcKey: src.key, SrcVersionID: src.versionID,
 		SrcConditions: conditions(h, "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match",
 			"x-amz-copy-source-if-modified-since", "x-amz-copy-source-if-unmodified-since"),
-		Range: rng,
+		Range: rng, CustomerKey: rq.sse.customerKey, SrcCustomerKey: rq.sse.srcKey,
 	})
 	if err != nil {
 		return err
 	}
 	setIf(rq.w.Header(), "x-amz-copy-source-version-id", srcInfo.VersionID)
+	setSSEHeaders(rq.w.Header(), p.Encryption, rq.sse.customerMD5)
 	writeXML(rq.w, http.StatusOK, copyPartResult{
 		NS: s3NS, LastModified: xmlTime(p.LastModified), ETag: p.ETag, checksumFields: checksumsXML(p.Checksums),
 	})
@@ -280,6 +284,7 @@ func (a *api) completeMultipartUpload(rq *request) error {
 		Bucket: rq.bucket, Key: rq.key, UploadID: rq.query("uploadId"),
 		IfMatch: h.Get("If-Match"), IfNoneMatch: h.Get("If-None-Match"),
 		ChecksumType: h.Get("x-amz-checksum-type"), ObjectSize: -1,
+		CustomerKey: rq.sse.customerKey,
 	}
 	if s := h.Get("x-amz-mp-object-size"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -301,6 +306,7 @@ func (a *api) completeMultipartUpload(rq *request) error {
 		return err
 	}
 	setIf(rq.w.Header(), "x-amz-version-id", info.VersionID)
+	setSSEHeaders(rq.w.Header(), info.Encryption, rq.sse.customerMD5)
 	res := completeMultipartUploadResult{
 		NS: s3NS, Location: "/" + rq.bucket + "/" + rq.key, Bucket: rq.bucket, Key: rq.key, ETag: info.ETag,
 		checksumFields: checksumsXML(info.Checksums), ChecksumType: info.ChecksumType,

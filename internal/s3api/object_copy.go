@@ -72,9 +72,6 @@ func (a *api) copyObject(rq *request) error {
 	if err := checkUnsupportedPutHeaders(h); err != nil {
 		return err
 	}
-	if h.Get("x-amz-copy-source-server-side-encryption-customer-algorithm") != "" {
-		return s3err.NotImplemented.WithMessage("SSE-C is not implemented.")
-	}
 	src, err := parseCopySource(h.Get("x-amz-copy-source"))
 	if err != nil {
 		return err
@@ -87,7 +84,7 @@ func (a *api) copyObject(rq *request) error {
 	if err != nil {
 		return err
 	}
-	if src.bucket == rq.bucket && src.key == rq.key && src.versionID == "" && !replaceMeta {
+	if src.bucket == rq.bucket && src.key == rq.key && src.versionID == "" && !replaceMeta && rq.sse.write == nil {
 		return errCopyToItself
 	}
 	in := object.CopyInput{
@@ -96,10 +93,12 @@ func (a *api) copyObject(rq *request) error {
 		SrcVersionID: src.versionID,
 		SrcConditions: conditions(h, "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match",
 			"x-amz-copy-source-if-modified-since", "x-amz-copy-source-if-unmodified-since"),
-		DstBucket:   rq.bucket,
-		DstKey:      rq.key,
-		ReplaceMeta: replaceMeta,
-		ReplaceTags: replaceTags,
+		DstBucket:      rq.bucket,
+		DstKey:         rq.key,
+		ReplaceMeta:    replaceMeta,
+		ReplaceTags:    replaceTags,
+		SSE:            rq.sse.write,
+		SrcCustomerKey: rq.sse.srcKey,
 	}
 	if replaceMeta {
 		if in.Meta, err = objectMeta(h); err != nil {
@@ -133,6 +132,7 @@ func (a *api) copyObject(rq *request) error {
 	wh := rq.w.Header()
 	setIf(wh, "x-amz-version-id", info.VersionID)
 	setIf(wh, "x-amz-copy-source-version-id", src.versionID)
+	setSSEHeaders(wh, info.Encryption, rq.sse.customerMD5)
 	res := copyObjectResult{NS: s3NS, LastModified: xmlTime(info.LastModified), ETag: info.ETag}
 	if in.ChecksumAlgo != "" || len(info.Checksums) > 0 {
 		res.ChecksumType = info.ChecksumType

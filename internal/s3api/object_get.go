@@ -42,9 +42,7 @@ func getInput(rq *request) (object.GetInput, error) {
 		return in, s3err.InvalidRequest.WithMessage("Cannot specify both Range header and partNumber query parameter")
 	}
 	in.Range = rng
-	if h := rq.r.Header.Get("x-amz-server-side-encryption-customer-algorithm"); h != "" {
-		return in, s3err.NotImplemented.WithMessage("SSE-C is not implemented.")
-	}
+	in.CustomerKey = rq.sse.customerKey
 	return in, nil
 }
 
@@ -70,6 +68,7 @@ func (a *api) getObject(rq *request) error {
 	h := rq.w.Header()
 	// Checksums describe the whole object, so a part of it gets none.
 	setObjectHeaders(h, info, checksumMode(rq.r) && !out.Partial)
+	setSSEHeaders(h, info.Encryption, rq.sse.customerMD5)
 	applyResponseOverrides(h, rq.r.URL.Query())
 	status := http.StatusOK
 	length := info.Size
@@ -134,6 +133,7 @@ func (a *api) headObject(rq *request) error {
 	}
 	// Whole-object checksums do not describe a range or a part.
 	setObjectHeaders(h, info, checksumMode(rq.r) && rng == nil && status == http.StatusOK)
+	setSSEHeaders(h, info.Encryption, rq.sse.customerMD5)
 	applyResponseOverrides(h, rq.r.URL.Query())
 	h.Set("Content-Length", strconv.FormatInt(length, 10))
 	rq.w.WriteHeader(status)
@@ -158,7 +158,7 @@ func (a *api) rangeError(rq *request, in object.GetInput, err error) error {
 	if !errors.Is(err, s3err.InvalidRange) {
 		return err
 	}
-	info, herr := a.objects.HeadObject(rq.ctx(), object.GetInput{Bucket: in.Bucket, Key: in.Key, VersionID: in.VersionID})
+	info, herr := a.objects.HeadObject(rq.ctx(), object.GetInput{Bucket: in.Bucket, Key: in.Key, VersionID: in.VersionID, CustomerKey: in.CustomerKey})
 	if herr != nil {
 		return herr
 	}

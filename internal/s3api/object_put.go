@@ -45,6 +45,7 @@ func (a *api) putObject(rq *request) error {
 		Tags:        tags,
 		IfMatch:     h.Get("If-Match"),
 		IfNoneMatch: h.Get("If-None-Match"),
+		SSE:         rq.sse.write,
 	}
 	info, err := a.objects.PutObject(rq.ctx(), in)
 	if err != nil {
@@ -53,6 +54,7 @@ func (a *api) putObject(rq *request) error {
 	wh := rq.w.Header()
 	wh.Set("ETag", info.ETag)
 	setIf(wh, "x-amz-version-id", info.VersionID)
+	setSSEHeaders(wh, info.Encryption, rq.sse.customerMD5)
 	if sum := body.checksum; sum != nil {
 		if v := info.Checksums[sum.Algorithm]; v != "" {
 			wh.Set("x-amz-checksum-"+strings.ToLower(sum.Algorithm), v)
@@ -149,15 +151,11 @@ func contentMD5(h http.Header) ([]byte, error) {
 // would expect to need to read the object back, or a redirect.
 func checkUnsupportedPutHeaders(h http.Header) error {
 	for _, name := range []string{
-		"x-amz-server-side-encryption-customer-algorithm",
 		"x-amz-website-redirect-location",
 	} {
 		if h.Get(name) != "" {
 			return s3err.NotImplemented.WithMessage("The %s header is not implemented.", name)
 		}
-	}
-	if sse := h.Get("x-amz-server-side-encryption"); sse != "" && sse != "AES256" {
-		return s3err.NotImplemented.WithMessage("Server-side encryption %q is not implemented.", sse)
 	}
 	if sc := h.Get("x-amz-storage-class"); sc != "" && !storageClasses[sc] {
 		return s3err.InvalidStorageClass

@@ -41,6 +41,9 @@ var routes = []route{
 	{method: http.MethodDelete, level: levelBucket, query: []string{"cors"}, op: "DeleteBucketCors", fn: (*api).deleteBucketCORS},
 	{method: http.MethodGet, level: levelBucket, query: []string{"acl"}, op: "GetBucketAcl", fn: (*api).getBucketACL},
 	{method: http.MethodPut, level: levelBucket, query: []string{"acl"}, op: "PutBucketAcl", fn: (*api).putBucketACL},
+	{method: http.MethodGet, level: levelBucket, query: []string{"encryption"}, op: "GetBucketEncryption", fn: (*api).getBucketEncryption},
+	{method: http.MethodPut, level: levelBucket, query: []string{"encryption"}, op: "PutBucketEncryption", fn: (*api).putBucketEncryption},
+	{method: http.MethodDelete, level: levelBucket, query: []string{"encryption"}, op: "DeleteBucketEncryption", fn: (*api).deleteBucketEncryption},
 
 	{method: http.MethodPost, level: levelObject, query: []string{"uploads"}, op: "CreateMultipartUpload", fn: (*api).createMultipartUpload},
 	{method: http.MethodPut, level: levelObject, query: []string{"uploadId"}, header: "x-amz-copy-source", op: "UploadPartCopy", fn: (*api).uploadPartCopy},

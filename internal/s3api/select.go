@@ -45,6 +45,7 @@ func (a *api) selectObjectContent(rq *request) error {
 	}
 	in := object.SelectInput{
 		Bucket: rq.bucket, Key: rq.key, VersionID: rq.query("versionId"), Request: req,
+		CustomerKey: rq.sse.customerKey,
 	}
 	if strings.EqualFold(rq.r.Header.Get(PushdownHeader), "off") {
 		in.NoPushdown, in.NoPruning = true, true

@@ -25,10 +25,11 @@ import (
 	"github.com/anode/anode/internal/chunk"
 	"github.com/anode/anode/internal/cluster"
 	"github.com/anode/anode/internal/config"
+	"github.com/anode/anode/internal/kms"
 	"github.com/anode/anode/internal/lifecycle"
-	"github.com/anode/anode/internal/notify"
 	"github.com/anode/anode/internal/meta"
 	"github.com/anode/anode/internal/metrics"
+	"github.com/anode/anode/internal/notify"
 	"github.com/anode/anode/internal/object"
 	"github.com/anode/anode/internal/peer"
 	"github.com/anode/anode/internal/replica"
@@ -44,6 +45,7 @@ type Server struct {
 	host    *cluster.Host
 	meta    *meta.Store
 	objects *object.Service
+	kms     *kms.Service
 
 	members     *cluster.Membership
 	bootMembers []cluster.Node // the initial members, when this node bootstrapped the cluster
@@ -60,6 +62,8 @@ type Server struct {
 	s3Srv, adminSrv, clusterSrv *http.Server
 	s3Ln, adminLn, clusterLn    net.Listener
 
+	scrubber *replica.Scrubber
+
 	stopGC    chan struct{}
 	wg        sync.WaitGroup
 	lifecycle *lifecycle.Runner
@@ -69,6 +73,10 @@ type Server struct {
 // New opens the node's storage and starts its raft groups. Call Serve to
 // start answering requests and Shutdown to stop.
 func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
+	master, err := kms.LoadMasterKey(cfg.KMSMasterKey, cfg.KMS.MasterKeyFile, cfg.Storage.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	if err := CheckClusterConfig(cfg); err != nil {
 		return nil, err
 	}
@@ -208,15 +216,26 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		Self: id, Local: s.chunks, Members: s.members, ReplicationFactor: s.replicationFactor(),
 		ClusterID: ident.ClusterID, Client: peerClient, Logger: log,
 	})
+	s.scrubber = replica.NewScrubber(s.replicas, replica.ScrubConfig{
+		Rate: int64(cfg.Storage.ScrubRate), Pause: cfg.Storage.ScrubPause()})
 	s.meta = meta.NewStore(s.host, db, cfg.Cluster.PlacementGroups)
 	mux := http.NewServeMux()
 	mux.Handle("/raft", s.host.Handler(cluster.MaxRaftBody))
-	mux.Handle("/chunks/", replica.Handler(s.chunks, int64(cfg.Storage.ChunkSize)))
+	// The largest chunk is an encrypted full one: its GCM tags come on top.
+	mux.Handle("/chunks/", replica.Handler(s.chunks, meta.EncryptedSize(int64(cfg.Storage.ChunkSize))))
 	mux.HandleFunc("/join", s.joinHandler)
 	mux.HandleFunc("GET /identity", s.identityHandler)
 	s.peerMux.Store(mux)
 	s.host.Start()
+	// The master key was checked at the start of New: this cannot fail.
+	if s.kms, err = kms.New(s.meta, master); err != nil {
+		panic(err)
+	}
+	if master == nil {
+		log.Info("no KMS master key (ANODE_KMS_MASTER_KEY or kms.master_key_file): server-side encryption requests will be refused")
+	}
 	s.objects = object.New(object.Config{
+		KMS:  s.kms,
 		Meta: s.meta, Chunks: s.replicas, ChunkSize: int(cfg.Storage.ChunkSize),
 		InlineThreshold: int64(cfg.Storage.InlineThreshold), GCGrace: cfg.Storage.GCGrace(),
 		MaxObjectSize: int64(cfg.S3.MaxBodySize), MinPartSize: int64(cfg.S3.MinPartSize), Logger: log,
@@ -320,7 +339,8 @@ func (s *Server) Serve() error {
 		Objects: s.objects, Auth: verifier,
 		Region: s.cfg.S3.Region, Domains: s.cfg.S3.Domains, VirtualHost: s.cfg.S3.VirtualHostStyle,
 		MaxBodySize: int64(s.cfg.S3.MaxBodySize), Logger: s.log, Audit: audit,
-		Notifier: s.notifier,
+		Notifier:          s.notifier,
+		AllowSSECOverHTTP: s.cfg.S3.AllowSSECOverHTTP,
 	})
 	s.s3Srv = s3api.NewServer(s.cfg.Node.S3Addr, h, s.cfg.S3.RequestTimeout())
 	metricsToken := ""
@@ -332,6 +352,7 @@ func (s *Server) Serve() error {
 			Ready: s.ready, Status: s.host.Status, NodeID: s.cfg.Node.ID, Name: s.cfg.Node.Name,
 			Nodes:      s.members.Nodes,
 			Reconcile:  func() *cluster.ReconcileStats { return s.reconcile.Load() },
+			Storage:    s.storageStatus,
 			RemoveNode: s.removeNodeHandler,
 			Lifecycle:  func() any { return s.lifecycle.Status() },
 			JoinToken:  s.joinTokenHandler,
@@ -343,7 +364,9 @@ func (s *Server) Serve() error {
 				}
 				return nil
 			},
-			MetricsToken: metricsToken,
+			MetricsToken:   metricsToken,
+			DisableMetrics: !s.cfg.Metrics.Enabled,
+			Routes:         admin.KMSRoutes(s.kms, s.objects.RewrapKey),
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
@@ -361,11 +384,17 @@ func (s *Server) Serve() error {
 			}
 		}()
 	}
-	s.wg.Add(4)
+	s.wg.Add(5)
 	go s.runNotifier()
 	go s.runLifecycle()
 	go s.runGC()
 	go s.runMembership(s.bootMembers)
+	go func() {
+		defer s.wg.Done()
+		ctx, cancel := s.passContext(100 * 365 * 24 * time.Hour) // ends at shutdown
+		defer cancel()
+		s.scrubber.Run(ctx)
+	}()
 	s.log.Info("anode serving", "s3", s.s3Ln.Addr().String(), "admin", s.adminLn.Addr().String(),
 		"s3_scheme", scheme(s.cfg.S3.TLSCertFile), "admin_scheme", scheme(s.cfg.Admin.TLSCertFile),
 		"cluster_id", s.self.Load().ClusterID, "data_dir", s.cfg.Storage.DataDir, "node_id", s.cfg.Node.ID, "placement_groups", s.cfg.Cluster.PlacementGroups)
@@ -570,3 +599,16 @@ func without(ids, drop []uint64) []uint64 {
 
 // ClusterAddr returns the address of the cluster port.
 func (s *Server) ClusterAddr() string { return s.clusterLn.Addr().String() }
+
+// StorageStatus is the storage section of /cluster/status.
+type StorageStatus struct {
+	Chunks       int64               `json:"chunks"`
+	ChunkBytes   int64               `json:"chunk_bytes"`
+	PendingHints int                 `json:"pending_chunk_hints"`
+	Scrub        replica.ScrubStatus `json:"scrub"`
+}
+
+func (s *Server) storageStatus() any {
+	n, b := s.chunks.Stats()
+	return StorageStatus{Chunks: n, ChunkBytes: b, PendingHints: s.replicas.PendingHints(), Scrub: s.scrubber.Status()}
+}

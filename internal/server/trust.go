@@ -130,6 +130,14 @@ func writeSecret(dataDir, secret string) error {
 	if err == nil {
 		err = os.Rename(tmp, path)
 	}
+	if err == nil {
+		// The rename is durable once the directory is.
+		var d *os.File
+		if d, err = os.Open(dataDir); err == nil {
+			err = d.Sync()
+			d.Close()
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("store cluster secret: %w", err)
 	}

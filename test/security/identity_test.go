@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -100,17 +102,30 @@ func TestWipedNodeRestartsUnderOldID(t *testing.T) {
 func TestJoinWithToken(t *testing.T) {
 	bin := testutil.BuildAnode(t)
 	base := t.TempDir()
-	addr1, addr2 := "127.77.3.1:9090", "127.77.3.2:9090"
+	// A loopback /24 of its own, so concurrent runs of the suite never meet.
+	net := fmt.Sprintf("127.%d.%d", 1+rand.IntN(250), 1+rand.IntN(250))
+	addr1, addr2 := net+".1:9090", net+".2:9090"
 	n1 := testutil.StartProcess(t, bin, filepath.Join(base, "n1"), "--grpc-addr", addr1, "--placement-groups", "8")
 	if _, err := os.Stat(filepath.Join(base, "n1", "cluster-secret")); err != nil {
 		t.Fatalf("a one-node server without configuration made no secret: %v", err)
 	}
-	code, body, err := testutil.AdminDo(n1.AdminURL, http.MethodPost, "/cluster/join-token?ttl=10m")
-	if err != nil || code != http.StatusOK {
-		t.Fatalf("join-token: %d %s %v", code, body, err)
+	// Its cluster port accepts no one: the secret is its own.
+	for _, path := range []string{"/raft", "/join", "/chunks/" + strings.Repeat("ab", 32)} {
+		if code := attack(t, attackClient(nil), http.MethodPost, "https://"+addr1+path, []byte("{}"), nil); !refused(code) {
+			t.Errorf("one-node server, %s without a certificate: %d, want refused", path, code)
+		}
 	}
-	var tok struct{ Token string }
-	json.Unmarshal(body, &tok)
+	// The token, as an operator gets it.
+	cmd := exec.Command(bin, "admin", "join-token", "--addr", n1.AdminURL, "--ttl", "10m")
+	cmd.Env = append(os.Environ(), "ANODE_ROOT_USER="+testutil.AccessKey, "ANODE_ROOT_PASSWORD="+testutil.SecretKey)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("anode admin join-token: %v", err)
+	}
+	tok := struct{ Token string }{strings.TrimSpace(string(out))}
+	if !strings.HasPrefix(tok.Token, "anode-join-v1.") {
+		t.Fatalf("anode admin join-token printed %q", out)
+	}
 
 	// Tampered: another expiry under the same MAC.
 	parts := strings.Split(tok.Token, ".")
