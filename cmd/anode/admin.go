@@ -89,7 +89,7 @@ func runAdmin(args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("usage: anode admin status [--addr http://127.0.0.1:8081]\n       anode admin remove-node [--addr http://127.0.0.1:8081] ID\n" +
 			"       anode admin join-token [--addr http://127.0.0.1:8081] [--ttl 1h]\n" +
-			"The root credentials come from ANODE_ROOT_USER and ANODE_ROOT_PASSWORD.")
+			"The root credentials come from ANODE_ROOT_USER and ANODE_ROOT_PASSWORD.\n" + iamUsage)
 	}
 	switch args[0] {
 	case "status":
@@ -100,11 +100,13 @@ func runAdmin(args []string) error {
 		return adminKMS(args[1:])
 	case "join-token":
 		return adminJoinToken(args[1:])
+	case "user", "key", "group", "policy", "credential":
+		return runIAM(args[0], args[1:])
 	case "add-node", "replace-node":
 		return fmt.Errorf("anode admin %s: a node is added by starting it with --join ADDR (the cluster address of any member); "+
 			"to replace a node, add the new one, then 'anode admin remove-node' the old one", args[0])
 	}
-	return fmt.Errorf("anode admin: unknown command %q (try: status, remove-node, join-token, kms)", args[0])
+	return fmt.Errorf("anode admin: unknown command %q (try: status, remove-node, join-token, kms, user, key, group, policy, credential)", args[0])
 }
 
 // adminJoinToken asks for a join token: a new node started with

@@ -21,6 +21,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/anode/anode/internal/audit"
 	"github.com/anode/anode/internal/auth"
 	"github.com/anode/anode/internal/cluster"
 	"github.com/anode/anode/internal/metrics"
@@ -65,6 +66,10 @@ type Config struct {
 	Routes map[string]http.Handler
 	// MetricsToken, when set, is the bearer token /metrics requires.
 	MetricsToken string
+	// Audit receives one entry per signed request, refused ones included
+	// (nil: none). The open probes (/health, /ready, /metrics) are not
+	// audited.
+	Audit *audit.Logger
 	// DisableMetrics leaves /metrics out (metrics.enabled = false).
 	DisableMetrics bool
 }
@@ -101,9 +106,15 @@ func (cfg Config) authenticated(h http.Handler) http.Handler {
 			deny(w, http.StatusForbidden, "signature: "+err.Error())
 			return
 		}
+		if ai := auditInfoOf(r.Context()); ai != nil {
+			ai.accessKey = res.AccessKey
+		}
 		if err := cfg.Authorize(r, res.AccessKey); err != nil {
 			deny(w, http.StatusForbidden, err.Error())
 			return
+		}
+		if ai := auditInfoOf(r.Context()); ai != nil {
+			ai.authorized = true
 		}
 		// The body must be read through the verifier, which checks it
 		// against the signed payload hash.
@@ -144,7 +155,9 @@ func bearer(token string, h http.Handler) http.Handler {
 //	Config.Routes               signed
 func NewHandler(cfg Config) http.Handler {
 	mux := http.NewServeMux()
-	signed := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, cfg.authenticated(h)) }
+	signed := func(pattern string, h http.HandlerFunc) {
+		mux.Handle(pattern, audited(cfg.Audit, pattern, cfg.authenticated(h)))
+	}
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"status":"ok"}` + "\n"))
@@ -215,7 +228,7 @@ func NewHandler(cfg Config) http.Handler {
 		signed("/debug/pprof/trace", pprof.Trace)
 	}
 	for pattern, h := range cfg.Routes {
-		mux.Handle(pattern, cfg.authenticated(h))
+		mux.Handle(pattern, audited(cfg.Audit, pattern, cfg.authenticated(h)))
 	}
 	return mux
 }

@@ -1,5 +1,6 @@
-// Package auth verifies AWS Signature Version 4 requests: the Authorization
-// header, presigned URLs, and aws-chunked streaming payloads.
+// Package auth verifies AWS Signature Version 4 requests (the
+// Authorization header, presigned URLs, and aws-chunked streaming
+// payloads) and Signature Version 2 ones (header and query, sigv2.go).
 //
 // Verification follows what Amazon S3 does, so that every S3 client works
 // unchanged: the canonical request is built from the request as received
@@ -87,12 +88,14 @@ func (v *Verifier) Authenticate(r *http.Request) (*Result, error) {
 	switch {
 	case authz != "" && presigned:
 		return nil, errBothAuthMechanisms
+	case isV2Header(authz):
+		return v.verifyV2Header(r, authz, query)
 	case authz != "":
 		return v.verifyHeader(r, authz, query)
 	case presigned:
 		return v.verifyPresigned(r, query)
-	case query.has("AWSAccessKeyId") && query.has("Signature"):
-		return nil, errUnsupportedMechanism
+	case query.has("AWSAccessKeyId") || query.has("Signature"):
+		return v.verifyV2Query(r, query)
 	}
 	return nil, errAnonymous
 }
@@ -107,7 +110,7 @@ func IsAnonymous(r *http.Request) bool {
 	}
 	q := parseQuery(r.URL.RawQuery)
 	return !q.has("X-Amz-Algorithm") && !q.has("X-Amz-Credential") && !q.has("X-Amz-Signature") &&
-		!(q.has("AWSAccessKeyId") && q.has("Signature"))
+		!q.has("AWSAccessKeyId") && !q.has("Signature")
 }
 
 func (v *Verifier) now() time.Time {

@@ -199,11 +199,13 @@ func TestHeaderSignatureFailures(t *testing.T) {
 			r.Header.Del("X-Amz-Date")
 			return r
 		}, "auth", "AccessDenied"},
-		{"signature v2", func() *http.Request {
+		{"signature v2 without a date", func() *http.Request {
 			r := newReq("x")
 			r.Header.Set("Authorization", "AWS "+testAccessKey+":c2lnbmF0dXJl")
+			r.Header.Del("X-Amz-Date")
+			r.Header.Del("Date")
 			return r
-		}, "auth", "InvalidRequest"},
+		}, "auth", "AccessDenied"},
 		{"malformed header", func() *http.Request {
 			r := newReq("x")
 			awsSign(t, r, testAccessKey, testSecretKey, hexSHA256([]byte("x")), testRegion, now)

@@ -209,7 +209,9 @@ func (v *Verifier) checkScope(p *sigParams, amzDate string, presigned bool) erro
 		return malformed(presigned, "Invalid credential date %q. Date is not the same as X-Amz-Date: %q.", p.date, amzDate[:8])
 	}
 	if !v.regionOK(p.region) {
-		return malformed(presigned, "the region '%s' is wrong; expecting '%s'", p.region, v.Region)
+		// AWS names the right region in a Region element, which botocore
+		// reads to sign again for it.
+		return malformed(presigned, "the region '%s' is wrong; expecting '%s'", p.region, v.Region).WithField("Region", v.Region)
 	}
 	if p.service != serviceS3 {
 		return malformed(presigned, "incorrect service %q. This endpoint belongs to \"s3\".", p.service)

@@ -66,8 +66,12 @@ func (v *Verifier) verifyHeader(r *http.Request, authz string, q queryParams) (*
 	if err := v.checkScope(&p, amzDate, false); err != nil {
 		return nil, err
 	}
-	if d := v.now().Sub(t); d > MaxClockSkew || d < -MaxClockSkew {
-		return nil, s3err.RequestTimeTooSkewed
+	if now := v.now(); now.Sub(t) > MaxClockSkew || now.Sub(t) < -MaxClockSkew {
+		// The elements AWS adds, from which a client can correct its clock.
+		return nil, s3err.RequestTimeTooSkewed.
+			WithField("RequestTime", amzDate).
+			WithField("ServerTime", now.UTC().Format(time.RFC3339)).
+			WithField("MaxAllowedSkewMilliseconds", strconv.FormatInt(MaxClockSkew.Milliseconds(), 10))
 	}
 	// AWS requires x-amz-content-sha256 on every SigV4 header-signed S3
 	// request, and so do we: without it there is no way to tell a signed
@@ -80,9 +84,9 @@ func (v *Verifier) verifyHeader(r *http.Request, authz string, q queryParams) (*
 	if err != nil {
 		return nil, err
 	}
-	secret, ok := v.Creds.SecretKey(p.accessKey)
-	if !ok {
-		return nil, s3err.InvalidAccessKeyID
+	secret, err := v.secretOf(r.Context(), p.accessKey)
+	if err != nil {
+		return nil, err
 	}
 	key := v.keys.get(secret, p.date, p.region)
 	seed, err := checkSignature(r, q, &p, amzDate, contentSHA, &key, false)
@@ -125,9 +129,9 @@ func (v *Verifier) verifyPresigned(r *http.Request, q queryParams) (*Result, err
 	if mode != payloadUnsigned && mode != payloadSHA256 {
 		return nil, errPresignStreaming
 	}
-	secret, ok := v.Creds.SecretKey(p.accessKey)
-	if !ok {
-		return nil, s3err.InvalidAccessKeyID
+	secret, err := v.secretOf(r.Context(), p.accessKey)
+	if err != nil {
+		return nil, err
 	}
 	key := v.keys.get(secret, p.date, p.region)
 	if _, err := checkSignature(r, q, &p, p.amzDate, contentSHA, &key, true); err != nil {
@@ -151,7 +155,7 @@ func checkAllAmzSigned(r *http.Request, signedHeaders string) error {
 			continue
 		}
 		if !listHas(signedHeaders, strings.ToLower(name)) {
-			return errHeadersNotSigned
+			return errHeadersNotSigned.WithField("HeadersNotSigned", strings.ToLower(name))
 		}
 	}
 	return nil

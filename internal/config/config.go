@@ -25,6 +25,7 @@ type Config struct {
 	Admin   AdminConfig   `toml:"admin"`
 	Metrics MetricsConfig `toml:"metrics"`
 	Logging LoggingConfig `toml:"logging"`
+	Audit   AuditConfig   `toml:"audit"`
 	KMS     KMSConfig     `toml:"kms"`
 	// Lifecycle configures the background runner of bucket lifecycle rules.
 	Lifecycle LifecycleConfig `toml:"lifecycle"`
@@ -36,6 +37,10 @@ type Config struct {
 	// so that a config file can be shared or committed without a secret.
 	RootUser     string `toml:"-"`
 	RootPassword string `toml:"-"`
+	// RootPreviousUser and RootPreviousPassword are the root credentials
+	// before a rotation (ANODE_ROOT_PREVIOUS_USER/_PASSWORD), or empty.
+	RootPreviousUser     string `toml:"-"`
+	RootPreviousPassword string `toml:"-"`
 	// DefaultCredentials reports that the root credentials are the
 	// well-known minioadmin/minioadmin; the server should log a warning.
 	DefaultCredentials bool `toml:"-"`
@@ -312,6 +317,23 @@ type NotifyConfig struct {
 	RedisKey      string `toml:"redis_key"`
 }
 
+// AuditConfig configures the audit log (package audit).
+type AuditConfig struct {
+	// File is the audit log, one JSON line per request; empty writes the
+	// entries to the process log instead.
+	File string `toml:"file"`
+	// MaxSize is the size at which File is rotated; MaxBackups rotated
+	// files are kept.
+	MaxSize    Size `toml:"max_size"`
+	MaxBackups int  `toml:"max_backups"`
+	// WebhookURL, when set, receives the entries as JSON arrays.
+	WebhookURL string `toml:"webhook_url"`
+	// WebhookBatch is the most entries per POST; WebhookBuffer the most
+	// entries waiting (more are dropped and counted).
+	WebhookBatch  int `toml:"webhook_batch"`
+	WebhookBuffer int `toml:"webhook_buffer"`
+}
+
 func secs(n int) time.Duration { return time.Duration(n) * time.Second }
 
 // Default returns the configuration `anode server` runs with when nothing is
@@ -388,6 +410,7 @@ func Default() *Config {
 			QueueLimit: 100000,
 			RedisKey:   "anode-events",
 		},
+		Audit:              AuditConfig{MaxSize: 100 * MiB, MaxBackups: 10, WebhookBatch: 100, WebhookBuffer: 10000},
 		RootUser:           defaultRootUser,
 		RootPassword:       defaultRootPassword,
 		DefaultCredentials: true,

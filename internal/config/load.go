@@ -16,7 +16,11 @@ const (
 	envConfig       = "ANODE_CONFIG"
 	envRootUser     = "ANODE_ROOT_USER"
 	envRootPassword = "ANODE_ROOT_PASSWORD"
-	envKMSMasterKey = "ANODE_KMS_MASTER_KEY"
+	// The root credentials before a rotation: IAM secret keys encrypted
+	// under them stay readable (docs/security.md, Rotating).
+	envRootPreviousUser     = "ANODE_ROOT_PREVIOUS_USER"
+	envRootPreviousPassword = "ANODE_ROOT_PREVIOUS_PASSWORD"
+	envKMSMasterKey         = "ANODE_KMS_MASTER_KEY"
 )
 
 // Load builds the configuration of `anode server`: defaults, then the file
@@ -125,7 +129,7 @@ func anodeEnv(environ []string) (map[string]string, error) {
 			continue
 		}
 		switch name {
-		case envConfig, envRootUser, envRootPassword, envKMSMasterKey:
+		case envConfig, envRootUser, envRootPassword, envRootPreviousUser, envRootPreviousPassword, envKMSMasterKey:
 		default:
 			if _, ok := keysByEnv[name]; !ok {
 				errs = append(errs, fmt.Errorf("environment: unknown variable %s (see docs/configuration.md for the ANODE_* names)", name))
@@ -168,6 +172,10 @@ func (c *Config) applyEnv(env map[string]string, sources map[string]string) erro
 		return fmt.Errorf("environment: %s and %s must be set together", envRootUser, envRootPassword)
 	default:
 		c.RootUser, c.RootPassword, c.DefaultCredentials = user, password, false
+	}
+	c.RootPreviousUser, c.RootPreviousPassword = env[envRootPreviousUser], env[envRootPreviousPassword]
+	if (c.RootPreviousUser == "") != (c.RootPreviousPassword == "") {
+		return fmt.Errorf("environment: %s and %s must be set together", envRootPreviousUser, envRootPreviousPassword)
 	}
 	return nil
 }

@@ -175,6 +175,15 @@ func (c *Config) validate(sources map[string]string) error {
 		}
 	}
 
+	au := &c.Audit
+	inRange(ch, "audit.max_size", au.MaxSize, 1*MiB, 100*GiB)
+	inRange(ch, "audit.max_backups", au.MaxBackups, 0, 1000)
+	inRange(ch, "audit.webhook_batch", au.WebhookBatch, 1, 10000)
+	inRange(ch, "audit.webhook_buffer", au.WebhookBuffer, 1, 1_000_000)
+	if u := au.WebhookURL; u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		ch.fail("audit.webhook_url", "%q is not an http or https URL", u)
+	}
+
 	// The same rules as MinIO, so that credentials that work there work here.
 	if len(c.RootUser) < 3 {
 		ch.errs = append(ch.errs, fmt.Errorf("%s: must be at least 3 characters", envRootUser))

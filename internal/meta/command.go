@@ -31,6 +31,9 @@ const (
 	OpPutRetention Op = 48
 	OpPutLegalHold Op = 49
 	OpExpire       Op = 50
+	// OpIAM changes a user, access key, group or policy (iam.go). Its
+	// number stands apart so that new object commands need not skip it.
+	OpIAM Op = 64
 	// Bucket deletion and deadlines (fence.go).
 	OpLockBucket   Op = 14
 	OpUnlockBucket Op = 15
@@ -77,6 +80,8 @@ func (o Op) String() string {
 		return "PutLegalHold"
 	case OpExpire:
 		return "Expire"
+	case OpIAM:
+		return "IAM"
 	case OpLockBucket:
 		return "LockBucket"
 	case OpUnlockBucket:
@@ -158,6 +163,8 @@ type Command struct {
 	// Expire (expire.go): the sequence number of the version the
 	// lifecycle rule saw; the command does nothing unless it still is.
 	IfSeq uint64 `json:"ifseq,omitempty"`
+	// IAM: the identity change (iam.go).
+	IAM *IAMCommand `json:"iam,omitempty"`
 	// PutKMSKey: the key record to write.
 	KMSKey *KMSKey `json:"kmskey,omitempty"`
 	// RewrapDataKey: the version and its newly wrapped data key.

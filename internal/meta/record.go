@@ -132,6 +132,13 @@ type Bucket struct {
 	// internal/notify; opaque here.
 	Lifecycle    []byte `json:"lc,omitempty"`
 	Notification []byte `json:"ntf,omitempty"`
+	// Policy is the bucket policy JSON as given; PublicAccessBlock the
+	// bucket's PublicAccessBlockConfiguration (package iam reads both).
+	Policy            []byte             `json:"policy,omitempty"`
+	PublicAccessBlock *PublicAccessBlock `json:"pab,omitempty"`
+	// ACL is the bucket's access control list, the owner's grant
+	// included; nil is the default (the owner's FULL_CONTROL).
+	ACL []Grant `json:"acl,omitempty"`
 	// Encryption is the bucket's default encryption, if any.
 	Encryption *BucketEncryption `json:"enc,omitempty"`
 	// Rev counts the record's updates (see UpdateBucket).
@@ -144,6 +151,21 @@ type Bucket struct {
 	Deleting *deleteLease `json:"deleting,omitempty"`
 	// Region is the bucket's location constraint ("" for us-east-1).
 	Region string `json:"region,omitempty"`
+}
+
+// Grant is one ACL grant: to a canonical user ID, or to a group URI.
+type Grant struct {
+	ID         string `json:"id,omitempty"`
+	URI        string `json:"uri,omitempty"`
+	Permission string `json:"perm"` // READ, WRITE, READ_ACP, WRITE_ACP, FULL_CONTROL
+}
+
+// PublicAccessBlock is a bucket's public access block configuration.
+type PublicAccessBlock struct {
+	BlockPublicAcls       bool `json:"bpa,omitempty"`
+	IgnorePublicAcls      bool `json:"ipa,omitempty"`
+	BlockPublicPolicy     bool `json:"bpp,omitempty"`
+	RestrictPublicBuckets bool `json:"rpb,omitempty"`
 }
 
 // Stats are a group's object count and logical bytes, kept by apply.

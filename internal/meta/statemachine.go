@@ -84,6 +84,8 @@ func (sm *StateMachine) apply(b *pebble.Batch, index uint64, cmd *Command) (*Res
 		return sm.putLegalHold(b, cmd)
 	case OpExpire:
 		return sm.expire(b, index, cmd)
+	case OpIAM:
+		return sm.applyIAM(b, cmd)
 	case OpLockBucket:
 		return sm.lockBucket(b, cmd)
 	case OpUnlockBucket:
@@ -183,6 +185,10 @@ func (sm *StateMachine) putObject(b *pebble.Batch, index uint64, cmd *Command) (
 		return &Result{Err: s3err.PreconditionFailed}, nil
 	}
 	if cmd.IfMatch != "" {
+		if !live && cmd.IfMatch == "*" {
+			// "*" asks only that the key exist (RFC 9110 section 13.1.1).
+			return &Result{Err: s3err.PreconditionFailed}, nil
+		}
 		if !live {
 			return &Result{Err: s3err.NoSuchKey}, nil
 		}

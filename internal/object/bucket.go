@@ -11,14 +11,16 @@ import (
 	"github.com/anode/anode/internal/s3err"
 )
 
-// CreateBucket creates a bucket in region ("" for us-east-1). The name and
-// region must already be valid (the S3 layer checks the naming rules and
-// the location constraint).
-func (s *Service) CreateBucket(ctx context.Context, name, region string) error {
+// CreateBucket creates a bucket in region ("" for us-east-1), owned by
+// owner (an IAM user's name, or "" for the root user). The name and region
+// must already be valid (the S3 layer checks the naming rules and the
+// location constraint). A bucket of that name owned by someone else is
+// BucketAlreadyExists; by the same owner, BucketAlreadyOwnedByYou.
+func (s *Service) CreateBucket(ctx context.Context, name, region, owner string) error {
 	now := s.now()
 	_, err := s.meta.Propose(ctx, meta.SystemGroup, &meta.Command{
 		Op: meta.OpCreateBucket, Time: now.UnixNano(), Bucket: name,
-		BucketRecord: &meta.Bucket{Name: name, Created: now.UnixNano(), Region: region},
+		BucketRecord: &meta.Bucket{Name: name, Created: now.UnixNano(), Region: region, Owner: owner},
 	})
 	return err
 }
@@ -131,5 +133,5 @@ func (s *Service) ListBuckets(ctx context.Context) ([]BucketInfo, error) {
 }
 
 func bucketInfo(b *meta.Bucket) BucketInfo {
-	return BucketInfo{Name: b.Name, Created: time.Unix(0, b.Created).UTC(), Versioning: b.Versioning, Region: b.Region}
+	return BucketInfo{Name: b.Name, Created: time.Unix(0, b.Created).UTC(), Versioning: b.Versioning, Region: b.Region, Owner: b.Owner}
 }

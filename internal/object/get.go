@@ -96,7 +96,10 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*GetOutput, error
 		if err != nil {
 			return &GetOutput{Info: info}, err
 		}
-		out.Start, out.End, out.Partial = start, end, len(v.Parts) > 0
+		// A part read is a ranged read, also of part 1 of an object
+		// uploaded in one piece (AWS answers 206 with Content-Range,
+		// versity/versitygw#2074); an empty object has no range.
+		out.Start, out.End, out.Partial = start, end, v.Size > 0
 	case in.Range != nil:
 		start, end, err := ResolveRange(*in.Range, v.Size)
 		if err != nil {
@@ -113,17 +116,22 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*GetOutput, error
 	return out, nil
 }
 
+// errPartNotSatisfiable answers a part number beyond an object's parts:
+// 400 InvalidPart, which ceph s3-tests test_multipart_get_part expects of
+// AWS-compatible servers (and Apache Ozone adopted, HDDS-15740).
+var errPartNotSatisfiable = s3err.InvalidPart.WithMessage("The requested partnumber is not satisfiable")
+
 // partRange returns the byte range of part n of a multipart object. An
 // object uploaded in one piece has one part, the whole object.
 func partRange(v *meta.Version, n int) (start, end int64, err error) {
 	if len(v.Parts) == 0 {
 		if n != 1 {
-			return 0, 0, s3err.InvalidPartNumber
+			return 0, 0, errPartNotSatisfiable
 		}
 		return 0, v.Size - 1, nil
 	}
 	if n > len(v.Parts) {
-		return 0, 0, s3err.InvalidPartNumber
+		return 0, 0, errPartNotSatisfiable
 	}
 	for _, p := range v.Parts[:n-1] {
 		start += p.Size

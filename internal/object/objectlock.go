@@ -44,11 +44,11 @@ func governanceBypass(ctx context.Context) bool {
 // CreateObjectLockBucket creates a bucket with Object Lock enabled, and
 // therefore versioning Enabled for good (CreateBucket with
 // x-amz-bucket-object-lock-enabled: true).
-func (s *Service) CreateObjectLockBucket(ctx context.Context, name, region string) error {
+func (s *Service) CreateObjectLockBucket(ctx context.Context, name, region, owner string) error {
 	now := s.now()
 	_, err := s.meta.Propose(ctx, meta.SystemGroup, &meta.Command{
 		Op: meta.OpCreateBucket, Time: now.UnixNano(), Bucket: name,
-		BucketRecord: &meta.Bucket{Name: name, Created: now.UnixNano(), Region: region, Versioning: VersioningEnabled,
+		BucketRecord: &meta.Bucket{Name: name, Created: now.UnixNano(), Region: region, Owner: owner, Versioning: VersioningEnabled,
 			ObjectLock: &meta.BucketLock{Enabled: true}},
 	})
 	return err

@@ -145,13 +145,23 @@ func (s *Service) getCipherBuf() *[]byte {
 func (s *Service) putCipherBuf(b *[]byte) { s.cipherBufs.Put(b) }
 func (s *Service) putBuf(b *[]byte)       { s.bufs.Put(b) }
 
+// commitTimeout bounds a commit whose request has no earlier deadline. It
+// is also the bound on a write whose client got no answer: the deadline
+// travels in the command, the raft host drops the proposal if it reaches
+// the leader later, and apply refuses it once its group has applied a
+// command stamped more than meta.ClockMargin after it (meta/fence.go). A
+// commit takes milliseconds, an election about a second: ten seconds is a
+// generous budget that still keeps late writes near their client's time.
+const commitTimeout = 10 * time.Second
+
 // background returns a context for work that must finish once started
 // (committing metadata after the body was stored), bounded by the
-// request's own deadline but not cancelled when the client goes away.
+// request's own deadline (or commitTimeout) but not cancelled when the
+// client goes away.
 func background(ctx context.Context) (context.Context, context.CancelFunc) {
 	c := context.WithoutCancel(ctx)
-	if d, ok := ctx.Deadline(); ok {
+	if d, ok := ctx.Deadline(); ok && time.Until(d) < commitTimeout {
 		return context.WithDeadline(c, d)
 	}
-	return context.WithTimeout(c, 30*time.Second)
+	return context.WithTimeout(c, commitTimeout)
 }

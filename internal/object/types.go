@@ -173,5 +173,6 @@ type BucketInfo struct {
 	Name       string
 	Created    time.Time
 	Versioning string // "", "Enabled" or "Suspended"
+	Owner      string // the IAM user that created it, "" for the root user
 	Region     string // location constraint; "" for us-east-1
 }

@@ -8,12 +8,13 @@ import (
 	"github.com/anode/anode/internal/s3err"
 )
 
-// Anode has no ACLs: access is decided by credentials (and, later,
-// policies). The ACL operations exist because SDKs and tools probe them:
-// Get answers the owner's FULL_CONTROL, which is the truth, and Put
-// accepts the canned "private" ACL, which changes nothing. Any other ACL
-// would grant access Anode does not give, so it is NotImplemented rather
-// than silently ignored.
+// Object ACLs: Anode keeps none (bucket ACLs are in bucketacl.go); access
+// to objects is decided by identity and bucket policies and the bucket's
+// ACL (authz.go). GetObjectAcl answers the owner's FULL_CONTROL, which is
+// the truth, and PutObjectAcl accepts the canned "private" ACL, which
+// changes nothing. Any other object ACL would grant access Anode does not
+// give, so it is NotImplemented rather than silently ignored — on
+// PutObjectAcl and on every write that can carry an ACL (checkWriteACL).
 
 type accessControlPolicy struct {
 	XMLName xml.Name `xml:"AccessControlPolicy"`
@@ -30,12 +31,12 @@ type grant struct {
 type grantee struct {
 	XMLNSXSI    string `xml:"xmlns:xsi,attr"`
 	Type        string `xml:"xsi:type,attr"`
-	ID          string `xml:"ID"`
+	ID          string `xml:"ID,omitempty"`
 	DisplayName string `xml:"DisplayName,omitempty"`
+	URI         string `xml:"URI,omitempty"`
 }
 
-func ownerACL(accessKey string) accessControlPolicy {
-	o := ownerOf(accessKey)
+func ownerACL(o owner) accessControlPolicy {
 	return accessControlPolicy{NS: s3NS, Owner: o, Grants: []grant{{
 		Grantee: grantee{
 			XMLNSXSI: "http://www.w3.org/2001/XMLSchema-instance", Type: "CanonicalUser",
@@ -45,15 +46,6 @@ func ownerACL(accessKey string) accessControlPolicy {
 	}}}
 }
 
-// getBucketACL serves GetBucketAcl (GET /bucket?acl).
-func (a *api) getBucketACL(rq *request) error {
-	if _, err := a.objects.HeadBucket(rq.ctx(), rq.bucket); err != nil {
-		return err
-	}
-	writeXML(rq.w, http.StatusOK, ownerACL(rq.auth.AccessKey))
-	return nil
-}
-
 // getObjectACL serves GetObjectAcl (GET /bucket/key?acl).
 func (a *api) getObjectACL(rq *request) error {
 	info, err := a.objects.HeadObject(rq.ctx(), object.GetInput{Bucket: rq.bucket, Key: rq.key, VersionID: rq.query("versionId"), NoKeyCheck: true})
@@ -61,7 +53,7 @@ func (a *api) getObjectACL(rq *request) error {
 		return deleteMarkerError(rq, info, err)
 	}
 	setIf(rq.w.Header(), "x-amz-version-id", info.VersionID)
-	writeXML(rq.w, http.StatusOK, ownerACL(rq.auth.AccessKey))
+	writeXML(rq.w, http.StatusOK, ownerACL(rq.requester()))
 	return nil
 }
 
@@ -85,24 +77,12 @@ func (a *api) checkPrivateACL(rq *request) error {
 	if err := readXML(rq.body, maxConfigBody, &doc, false); err != nil {
 		return err
 	}
-	own := ownerOf(rq.auth.AccessKey)
+	own := rq.requester()
 	for _, g := range doc.Grants {
 		if g.Permission != "FULL_CONTROL" || g.Grantee.ID != own.ID {
 			return s3err.NotImplemented.WithMessage("ACL grants are not implemented; only the owner's FULL_CONTROL is accepted.")
 		}
 	}
-	return nil
-}
-
-// putBucketACL serves PutBucketAcl (PUT /bucket?acl).
-func (a *api) putBucketACL(rq *request) error {
-	if err := a.checkPrivateACL(rq); err != nil {
-		return err
-	}
-	if _, err := a.objects.HeadBucket(rq.ctx(), rq.bucket); err != nil {
-		return err
-	}
-	rq.w.WriteHeader(http.StatusOK)
 	return nil
 }
 
@@ -133,4 +113,32 @@ func deleteMarkerError(rq *request, info object.ObjectInfo, err error) error {
 		}
 	}
 	return err
+}
+
+// aclWrites are the operations that accept x-amz-acl / x-amz-grant-*
+// headers (and x-amz-object-ownership for CreateBucket) besides the ACL
+// operations themselves.
+var aclWrites = map[string]bool{"PutObject": true, "CopyObject": true, "CreateMultipartUpload": true, "CreateBucket": true}
+
+// checkWriteACL refuses an ACL on a write that Anode would not apply:
+// anything but the canned "private", which is what every object and bucket
+// has. x-amz-object-ownership may only be BucketOwnerEnforced (ACLs
+// disabled, the bucket owner owns every object), which is how Anode works.
+func checkWriteACL(rq *request) error {
+	if !aclWrites[rq.op] {
+		return nil
+	}
+	h := rq.r.Header
+	for _, name := range []string{"x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control"} {
+		if _, ok := h[http.CanonicalHeaderKey(name)]; ok {
+			return s3err.NotImplemented.WithMessage("ACL grants (%s) are not implemented; only the canned ACL 'private' is accepted.", name)
+		}
+	}
+	if canned, ok := h["X-Amz-Acl"]; ok && (len(canned) != 1 || canned[0] != "private") {
+		return s3err.NotImplemented.WithMessage("Only the canned ACL 'private' is accepted.")
+	}
+	if own, ok := h["X-Amz-Object-Ownership"]; ok && rq.op == "CreateBucket" && (len(own) != 1 || own[0] != "BucketOwnerEnforced") {
+		return s3err.NotImplemented.WithMessage("Only the object ownership BucketOwnerEnforced (ACLs disabled) is accepted.")
+	}
+	return nil
 }

@@ -28,7 +28,8 @@ func (a *api) listBuckets(rq *request) error {
 	if s, ok := q["max-buckets"]; ok {
 		n, err := strconv.Atoi(s[0])
 		if err != nil || n < 1 || n > maxBuckets {
-			return s3err.InvalidArgument.WithMessage("max-buckets must be an integer between 1 and %d", maxBuckets)
+			return s3err.InvalidArgument.WithMessage("max-buckets must be an integer between 1 and %d", maxBuckets).
+				WithField("ArgumentName", "max-buckets").WithField("ArgumentValue", s[0])
 		}
 		limit = n
 	}
@@ -41,15 +42,30 @@ func (a *api) listBuckets(rq *request) error {
 		after = last
 	}
 	prefix, region := q.Get("prefix"), q.Get("bucket-region")
+	switch {
+	case region == "":
+	case region != "EU" && !regionName.MatchString(region):
+		return s3err.InvalidArgument.WithMessage("Argument value %s is not a valid AWS Region", region).
+			WithField("ArgumentName", "bucket-region")
+	case a.region != "" && region != a.region:
+		// As a regional AWS endpoint answers for another region.
+		return s3err.InvalidArgument.WithMessage("Requests with bucket-region specified must be made to the corresponding regional endpoint").
+			WithField("ArgumentName", "bucket-region")
+	}
 	buckets, err := a.objects.ListBuckets(rq.ctx())
 	if err != nil {
 		return err
 	}
-	res := listAllMyBucketsResult{NS: s3NS, Owner: ownerOf(rq.auth.AccessKey), Prefix: prefix}
+	res := listAllMyBucketsResult{NS: s3NS, Owner: rq.requester(), Prefix: prefix}
 	res.Buckets = []bucketInfo{}
+	user := rq.userName()
 	for _, b := range buckets {
 		br := a.bucketRegion(b)
 		if b.Name <= after || !strings.HasPrefix(b.Name, prefix) || (region != "" && br != region) {
+			continue
+		}
+		// An IAM user sees the buckets it created; root sees all.
+		if user != "" && b.Owner != user {
 			continue
 		}
 		if len(res.Buckets) == limit {
@@ -123,7 +139,7 @@ func (a *api) createBucket(rq *request) error {
 	if strings.EqualFold(rq.r.Header.Get("x-amz-bucket-object-lock-enabled"), "true") {
 		create = a.objects.CreateObjectLockBucket
 	}
-	err = create(rq.ctx(), rq.bucket, region)
+	err = create(rq.ctx(), rq.bucket, region, rq.userName())
 	// In us-east-1, AWS answers 200 to the owner re-creating a bucket
 	// ("CreateBucket", Errors): only other regions say BucketAlreadyOwnedByYou.
 	if errors.Is(err, s3err.BucketAlreadyOwnedByYou) && region == "" {

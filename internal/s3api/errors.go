@@ -17,6 +17,8 @@ var (
 	errIllegalLocationConstraint = &s3err.Error{Code: "IllegalLocationConstraintException",
 		Status:  http.StatusBadRequest,
 		Message: "The location constraint is incompatible for the region specific endpoint this request was sent to."}
+	errCopySourceNotAllowed = s3err.InvalidArgument.WithMessage("x-amz-copy-source is only allowed on a PUT (CopyObject, UploadPartCopy).").
+				WithField("ArgumentName", "x-amz-copy-source")
 	errCopyToItself = s3err.InvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 )
 
@@ -28,6 +30,13 @@ type errorResponse struct {
 	Resource  string   `xml:"Resource"`
 	RequestID string   `xml:"RequestId"`
 	HostID    string   `xml:"HostId"`
+	// Extra are the error's own elements (s3err.Error.Fields).
+	Extra []extraElement `xml:",any"`
+}
+
+type extraElement struct {
+	XMLName xml.Name
+	Value   string `xml:",chardata"`
 }
 
 // toS3Error maps any error to the S3 error a client sees. Errors that are
@@ -64,11 +73,15 @@ func (a *api) writeError(rq *request, err error) {
 		rq.w.WriteHeader(e.Status)
 		return
 	}
-	writeXML(rq.w, e.Status, errorResponse{
+	doc := errorResponse{
 		Code:      e.Code,
 		Message:   e.Message,
 		Resource:  rq.r.URL.Path,
 		RequestID: rq.id,
 		HostID:    rq.w.Header().Get("x-amz-id-2"),
-	})
+	}
+	for _, f := range e.Fields {
+		doc.Extra = append(doc.Extra, extraElement{XMLName: xml.Name{Local: f.Name}, Value: f.Value})
+	}
+	writeXML(rq.w, e.Status, doc)
 }

@@ -17,13 +17,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/anode/anode/internal/audit"
 	"github.com/anode/anode/internal/auth"
+	"github.com/anode/anode/internal/iam"
 	"github.com/anode/anode/internal/metrics"
 	"github.com/anode/anode/internal/notify"
 	"github.com/anode/anode/internal/object"
@@ -38,8 +41,13 @@ const DefaultMaxBodySize = 5 << 30
 type Config struct {
 	// Objects is the object service the handler calls.
 	Objects *object.Service
-	// Auth authenticates every request; anonymous requests are refused.
+	// Auth authenticates every request.
 	Auth *auth.Verifier
+	// IAM, when set, authorizes every request by the requester's policies,
+	// the bucket's policy and ACL (authz.go), and lets anonymous requests
+	// through to that check. Nil allows every authenticated request and
+	// refuses anonymous ones.
+	IAM Authorizer
 	// Region, when set, is the only location constraint CreateBucket
 	// accepts; empty accepts any region (see locationFor).
 	Region string
@@ -51,10 +59,11 @@ type Config struct {
 	// MaxBodySize is the largest object body accepted by PutObject
 	// (default DefaultMaxBodySize).
 	MaxBodySize int64
-	// Logger receives operational logs (panics, internal errors).
-	// Audit receives one line per request. Both default to discarding
-	// nothing: nil means slog.Default() for Logger and no audit log.
-	Logger, Audit *slog.Logger
+	// Logger receives operational logs (panics, internal errors); nil
+	// means slog.Default().
+	Logger *slog.Logger
+	// Audit receives one entry per request; nil means no audit log.
+	Audit *audit.Logger
 	// Notifier knows the event notification targets the operator
 	// configured (nil: none).
 	Notifier *notify.Notifier
@@ -67,13 +76,14 @@ type Config struct {
 type api struct {
 	objects           *object.Service
 	auth              *auth.Verifier
+	iam               Authorizer
 	region            string
 	domains           []string
 	virtualHost       bool
 	maxBodySize       int64
 	allowSSECOverHTTP bool
 	log               *slog.Logger
-	audit             *slog.Logger
+	audit             *audit.Logger
 	// hostID is this process's random token, mixed into x-amz-id-2.
 	hostID   []byte
 	notifier *notify.Notifier
@@ -86,6 +96,7 @@ func NewHandler(cfg Config) http.Handler {
 	a := &api{
 		objects:           cfg.Objects,
 		auth:              cfg.Auth,
+		iam:               cfg.IAM,
 		region:            cfg.Region,
 		virtualHost:       cfg.VirtualHost,
 		maxBodySize:       cfg.MaxBodySize,
@@ -124,6 +135,13 @@ type request struct {
 	body *countingReader
 	// sse is what the encryption headers ask for (sse.go).
 	sse *sseRequest
+	// identity is who sent the request (nil without IAM); decision is the
+	// last authorization decision taken for it (authz.go).
+	identity *iam.Identity
+	decision iam.Decision
+	decided  bool
+	// err is the error the request was answered with, if any.
+	err error
 }
 
 // ctx returns the request's context.
@@ -154,6 +172,7 @@ func (a *api) ServeHTTP(hw http.ResponseWriter, r *http.Request) {
 	defer a.recoverPanic(rq)
 
 	if err := a.serve(rq); err != nil {
+		rq.err = err
 		a.writeError(rq, err)
 	}
 }
@@ -172,41 +191,54 @@ func (a *api) serve(rq *request) error {
 	}
 	// Authenticate before anything else so that an unsigned or badly
 	// signed request learns nothing, not even whether its path is valid.
-	res, aerr := a.auth.Authenticate(rq.r)
-	if aerr != nil {
+	if aerr := a.authenticate(rq); aerr != nil {
 		return a.anonymousError(rq, aerr)
 	}
-	if res == nil {
-		return s3err.AccessDenied
-	}
-	rq.auth = res
+	anonymous := rq.identity != nil && rq.identity.Anonymous
 	continueEmptyBody(rq)
-	rq.body = &countingReader{r: res.Body}
-	if res.Body == nil {
+	rq.body = &countingReader{r: rq.auth.Body}
+	if rq.auth.Body == nil {
 		rq.body.r = http.NoBody
 	}
-	if err != nil {
-		return err
+	if err == nil && bucket != "" {
+		err = checkBucketName(bucket)
 	}
-	if bucket != "" {
-		if err := checkBucketName(bucket); err != nil {
-			return err
-		}
+	if err == nil && rq.r.Header.Get("x-amz-copy-source") != "" && rq.r.Method != http.MethodPut {
+		// Only a PUT copies; elsewhere the header would be ignored, and AWS
+		// refuses it (versity/versitygw#1612).
+		err = errCopySourceNotAllowed
 	}
-	if rq.route == nil {
+	if err == nil && rq.route == nil {
 		// AWS names a missing bucket before it refuses the operation.
 		if bucket != "" {
-			if _, err := a.objects.HeadBucket(rq.ctx(), bucket); err != nil {
-				return err
-			}
+			_, err = a.objects.HeadBucket(rq.ctx(), bucket)
 		}
-		return s3err.NotImplemented
+		if err == nil {
+			err = s3err.NotImplemented
+		}
+	}
+	if err != nil {
+		if anonymous {
+			// An anonymous request learns nothing about what it asked
+			// (but that a bucket does not exist, as on AWS).
+			return a.anonymousError(rq, errAccessDenied)
+		}
+		return err
+	}
+	if err := a.authorize(rq); err != nil {
+		if anonymous {
+			return a.anonymousError(rq, err)
+		}
+		return err
+	}
+	if err := checkWriteACL(rq); err != nil {
+		return err
 	}
 	if rq.sse, err = a.parseSSE(rq); err != nil {
 		return err
 	}
 	a.corsHeaders(rq)
-	withObjectContext(rq)
+	a.withObjectContext(rq)
 	return rq.route.fn(a, rq)
 }
 
@@ -272,22 +304,55 @@ func (a *api) finish(rq *request, start time.Time) {
 	if a.audit == nil {
 		return
 	}
-	accessKey := ""
-	if rq.auth != nil {
-		accessKey = rq.auth.AccessKey
+	e := audit.Entry{
+		Time: start.UTC(), Kind: "s3", RequestID: rq.id, SourceIP: remoteIP(rq.r),
+		UserAgent: rq.r.UserAgent(), Operation: rq.op, Bucket: rq.bucket, Key: rq.key,
+		VersionID: rq.w.Header().Get("x-amz-version-id"), Status: status,
+		BytesIn: in, BytesOut: rq.w.n, DurationMS: float64(d.Microseconds()) / 1000,
 	}
-	a.audit.LogAttrs(context.Background(), slog.LevelInfo, "s3 request",
-		slog.String("op", rq.op),
-		slog.String("bucket", rq.bucket),
-		slog.String("key", rq.key),
-		slog.Int("status", status),
-		slog.Int64("bytes_in", in),
-		slog.Int64("bytes_out", rq.w.n),
-		slog.Duration("duration", d),
-		slog.String("access_key", accessKey),
-		slog.String("remote_addr", rq.r.RemoteAddr),
-		slog.String("request_id", rq.id),
-	)
+	if e.VersionID == "" {
+		e.VersionID = rq.query("versionId")
+	}
+	if rq.auth != nil {
+		e.AccessKey = rq.auth.AccessKey
+	}
+	if id := rq.identity; id != nil {
+		switch {
+		case id.Root:
+			e.Principal, e.Decision = "root", "root"
+		case id.Anonymous:
+			e.Principal = "anonymous"
+		default:
+			e.Principal = id.User
+		}
+	} else if rq.auth != nil {
+		// No IAM (a handler built with static credentials).
+		e.Principal = e.AccessKey
+	}
+	if rq.decided {
+		switch rq.decision.Effect {
+		case iam.Allow:
+			e.Decision = "allow"
+		case iam.Deny:
+			e.Decision = "deny"
+		default:
+			e.Decision = "implicit-deny"
+		}
+		e.Statement = rq.decision.Statement()
+	}
+	if rq.err != nil {
+		e.Error = s3err.As(rq.err).Code
+	}
+	a.audit.Log(e)
+}
+
+// remoteIP returns the TCP peer's address without the port.
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // newRequestID returns a unique request ID in the style of AWS (16

@@ -40,7 +40,6 @@ func newTestServer(t *testing.T) *httptest.Server {
 		Auth:    &auth.Verifier{Creds: auth.StaticCredentials{testAccessKey: testSecretKey}, Region: "us-east-1"},
 		Region:  "us-east-1",
 		Logger:  discard,
-		Audit:   discard,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -91,7 +90,14 @@ func TestHandlerRejectsBeforeTheService(t *testing.T) {
 		{"complete bad XML", "POST", "/bucket/k?uploadId=x", "<CompleteMultipartUpload>", nil, 400, "MalformedXML"},
 		{"bad copy range", "PUT", "/bucket/k?partNumber=1&uploadId=x", "", http.Header{"X-Amz-Copy-Source": {"bucket/src"}, "X-Amz-Copy-Source-Range": {"bytes=5-1"}}, 400, "InvalidArgument"},
 		{"attributes missing", "GET", "/bucket/k?attributes", "", nil, 400, "InvalidArgument"},
-		{"public ACL", "PUT", "/bucket?acl", "", http.Header{"X-Amz-Acl": {"public-read"}}, 501, "NotImplemented"},
+		{"public object ACL", "PUT", "/bucket/k?acl", "", http.Header{"X-Amz-Acl": {"public-read"}}, 501, "NotImplemented"},
+		// An ACL on a write is refused, never ignored.
+		{"public ACL on PutObject", "PUT", "/bucket/k", "x", http.Header{"X-Amz-Acl": {"public-read"}}, 501, "NotImplemented"},
+		{"grant on PutObject", "PUT", "/bucket/k", "x", http.Header{"X-Amz-Grant-Read": {"uri=http://acs.amazonaws.com/groups/global/AllUsers"}}, 501, "NotImplemented"},
+		{"public ACL on CopyObject", "PUT", "/bucket/k", "", http.Header{"X-Amz-Copy-Source": {"bucket/src"}, "X-Amz-Acl": {"public-read-write"}}, 501, "NotImplemented"},
+		{"ACL on CreateMultipartUpload", "POST", "/bucket/k?uploads", "", http.Header{"X-Amz-Acl": {"authenticated-read"}}, 501, "NotImplemented"},
+		{"public ACL on CreateBucket", "PUT", "/bucket", "", http.Header{"X-Amz-Acl": {"public-read"}}, 501, "NotImplemented"},
+		{"ObjectWriter ownership on CreateBucket", "PUT", "/bucket", "", http.Header{"X-Amz-Object-Ownership": {"ObjectWriter"}}, 501, "NotImplemented"},
 		{"bad bucket name", "PUT", "/Bad_Name", "", nil, 400, "InvalidBucketName"},
 		{"short bucket name", "GET", "/ab/k", "", nil, 400, "InvalidBucketName"},
 		{"key too long", "PUT", "/bucket/" + long, "x", nil, 400, "KeyTooLongError"},

@@ -47,7 +47,7 @@ func objectMeta(h http.Header) (object.ObjectMeta, error) {
 		k := strings.ToLower(name[len(metaPrefix):])
 		// Repeated headers are one value joined by commas, as HTTP
 		// defines and as S3 stores them.
-		v := strings.Join(values, ",")
+		v := latin1IfNotUTF8(strings.Join(values, ","))
 		size += len(k) + len(v)
 		if m.User == nil {
 			m.User = make(map[string]string)
@@ -58,6 +58,21 @@ func objectMeta(h http.Header) (object.ObjectMeta, error) {
 		return m, s3err.MetadataTooLarge.WithMessage("Your metadata headers exceed the maximum allowed metadata size: %d bytes, the limit is %d.", size, maxUserMetadata)
 	}
 	return m, nil
+}
+
+// latin1IfNotUTF8 returns s as UTF-8: unchanged when it is UTF-8, else
+// read as ISO-8859-1, the historical charset of HTTP header bytes above
+// 0x7F (RFC 9110 section 5.5; Python's http.client sends it). Stored as
+// is, such bytes would be lost: the metadata is kept as UTF-8 text.
+func latin1IfNotUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	r := make([]rune, len(s))
+	for i := 0; i < len(s); i++ {
+		r[i] = rune(s[i])
+	}
+	return string(r)
 }
 
 // stripAWSChunked removes the aws-chunked coding, which describes the
@@ -99,7 +114,7 @@ func metaValue(v string) string {
 }
 
 // setObjectHeaders writes the headers that describe an object on GET and
-// HEAD. Its Content-Length and range headers are the caller's.
+// HEAD. Its Content-Length, range and part headers are the caller's.
 func setObjectHeaders(h http.Header, info object.ObjectInfo, checksums bool) {
 	h.Set("ETag", info.ETag)
 	h.Set("Last-Modified", info.LastModified.UTC().Format(http.TimeFormat))
@@ -126,9 +141,6 @@ func setObjectHeaders(h http.Header, info object.ObjectInfo, checksums bool) {
 	if info.TagCount > 0 {
 		h.Set("x-amz-tagging-count", strconv.Itoa(info.TagCount))
 	}
-	if info.PartsCount > 0 {
-		h.Set("x-amz-mp-parts-count", strconv.Itoa(info.PartsCount))
-	}
 	if info.StorageClass != "" && info.StorageClass != "STANDARD" {
 		// S3 omits the header for STANDARD.
 		h.Set("x-amz-storage-class", info.StorageClass)
@@ -138,6 +150,14 @@ func setObjectHeaders(h http.Header, info object.ObjectInfo, checksums bool) {
 	}
 	setLockHeaders(h, info.Lock)
 	setExpirationHeader(h, info.Expiration)
+}
+
+// setPartsCount writes x-amz-mp-parts-count, which AWS sends only when
+// the request named a part of a multipart object (GetObject, HeadObject).
+func setPartsCount(h http.Header, info object.ObjectInfo, partNumber int) {
+	if partNumber > 0 && info.PartsCount > 0 {
+		h.Set("x-amz-mp-parts-count", strconv.Itoa(info.PartsCount))
+	}
 }
 
 func setIf(h http.Header, name, value string) {

@@ -149,7 +149,7 @@ func (a *api) listObjects(rq *request) error {
 	if err != nil {
 		return err
 	}
-	o := ownerOf(rq.auth.AccessKey)
+	o := rq.requester()
 	out := listBucketResult{
 		NS:             s3NS,
 		Name:           rq.bucket,
@@ -186,7 +186,9 @@ func (a *api) listObjectsV2(rq *request) error {
 	startAfter := q.Get("start-after")
 	token, hasToken := q["continuation-token"]
 	marker := startAfter
-	if hasToken {
+	// An empty token lists from the start, as AWS does (ceph s3-tests
+	// test_bucket_listv2_continuationtoken_empty: the answer echoes it).
+	if hasToken && token[0] != "" {
 		last, err := decodeContinuationToken(token[0])
 		if err != nil {
 			return err
@@ -199,7 +201,7 @@ func (a *api) listObjectsV2(rq *request) error {
 	}
 	var o *owner
 	if q.Get("fetch-owner") == "true" {
-		ow := ownerOf(rq.auth.AccessKey)
+		ow := rq.requester()
 		o = &ow
 	}
 	out := listBucketResultV2{
@@ -215,7 +217,7 @@ func (a *api) listObjectsV2(rq *request) error {
 		KeyCount:       len(res.Objects) + len(res.CommonPrefixes),
 	}
 	if hasToken {
-		out.ContinuationToken = token[0]
+		out.ContinuationToken = &token[0]
 	}
 	if res.IsTruncated {
 		out.NextContinuationToken = encodeContinuationToken(res.NextMarker)

@@ -181,7 +181,8 @@ func (a *api) createMultipartUpload(rq *request) error {
 func partNumber(q url.Values) (int, error) {
 	n, err := strconv.Atoi(q.Get("partNumber"))
 	if err != nil || n < 1 || n > 10000 {
-		return 0, s3err.InvalidArgument.WithMessage("Part number must be an integer between 1 and 10000, inclusive")
+		return 0, s3err.InvalidArgument.WithMessage("Part number must be an integer between 1 and 10000, inclusive").
+			WithField("ArgumentName", "partNumber").WithField("ArgumentValue", q.Get("partNumber"))
 	}
 	return n, nil
 }
@@ -240,6 +241,9 @@ func parseCopySourceRange(s string) (*object.Range, error) {
 // uploadPartCopy serves UploadPartCopy (PUT /bucket/key?partNumber&uploadId
 // with x-amz-copy-source).
 func (a *api) uploadPartCopy(rq *request) error {
+	if err := noBody(rq); err != nil {
+		return err
+	}
 	q := rq.r.URL.Query()
 	n, err := partNumber(q)
 	if err != nil {
@@ -284,7 +288,7 @@ func (a *api) completeMultipartUpload(rq *request) error {
 		Bucket: rq.bucket, Key: rq.key, UploadID: rq.query("uploadId"),
 		IfMatch: h.Get("If-Match"), IfNoneMatch: h.Get("If-None-Match"),
 		ChecksumType: h.Get("x-amz-checksum-type"), ObjectSize: -1,
-		CustomerKey: rq.sse.customerKey,
+		CustomerKey: rq.sse.customerKey, SSE: rq.sse.write,
 	}
 	if s := h.Get("x-amz-mp-object-size"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -357,7 +361,7 @@ func (a *api) listParts(rq *request) error {
 	if err != nil {
 		return err
 	}
-	o := ownerOf(rq.auth.AccessKey)
+	o := rq.requester()
 	out := listPartsResult{
 		NS: s3NS, Bucket: rq.bucket, Key: rq.key, UploadID: res.Upload.UploadID,
 		PartNumberMarker: marker, MaxParts: max, IsTruncated: res.IsTruncated,
@@ -403,7 +407,7 @@ func (a *api) listMultipartUploads(rq *request) error {
 	if err != nil {
 		return err
 	}
-	o := ownerOf(rq.auth.AccessKey)
+	o := rq.requester()
 	out := listMultipartUploadsResult{
 		NS: s3NS, Bucket: rq.bucket,
 		KeyMarker: encodeName(in.KeyMarker, urlEncode), UploadIDMarker: in.UploadIDMarker,

@@ -163,8 +163,8 @@ func (a *api) putBucketNotification(rq *request) error {
 // withObjectContext puts into the request's context what the object
 // service reads from it: the governance bypass the request asked for, and
 // the request's identity for event records.
-func withObjectContext(rq *request) {
-	withGovernanceBypass(rq)
+func (a *api) withObjectContext(rq *request) {
+	a.withGovernanceBypass(rq)
 	ip, _, err := net.SplitHostPort(rq.r.RemoteAddr)
 	if err != nil {
 		ip = rq.r.RemoteAddr

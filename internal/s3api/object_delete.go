@@ -109,6 +109,10 @@ func (a *api) deleteObjects(rq *request) error {
 			results[i].err = s3err.InvalidArgument.WithMessage("The key must not be empty.")
 			continue
 		}
+		if err := a.authorizeObject(rq, "s3:DeleteObject", key, o.VersionID); err != nil {
+			results[i].err = err
+			continue
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
@@ -122,7 +126,7 @@ func (a *api) deleteObjects(rq *request) error {
 				<-sem
 				wg.Done()
 			}()
-			res, err := a.objects.DeleteObject(rq.ctx(), rq.bucket, key, o.VersionID, o.ETag)
+			res, err := a.objects.DeleteObject(a.keyContext(rq, key), rq.bucket, key, o.VersionID, o.ETag)
 			results[i] = outcome{res, err}
 		}()
 	}

@@ -69,6 +69,7 @@ func (a *api) getObject(rq *request) error {
 	// Checksums describe the whole object, so a part of it gets none.
 	setObjectHeaders(h, info, checksumMode(rq.r) && !out.Partial)
 	setSSEHeaders(h, info.Encryption, rq.sse.customerMD5)
+	setPartsCount(h, info, in.PartNumber)
 	applyResponseOverrides(h, rq.r.URL.Query())
 	status := http.StatusOK
 	length := info.Size
@@ -113,9 +114,9 @@ func (a *api) headObject(rq *request) error {
 	h := rq.w.Header()
 	status := http.StatusOK
 	length := info.Size
-	if in.PartNumber > 0 && info.PartsCount > 0 {
+	if in.PartNumber > 0 && info.Size > 0 {
 		// The part's own size and place, as GetObject with partNumber
-		// answers (HeadObject, "partNumber").
+		// answers (HeadObject, "partNumber": a ranged HEAD).
 		start, end := info.PartStart, info.PartEnd
 		status = http.StatusPartialContent
 		length = end - start + 1
@@ -134,6 +135,7 @@ func (a *api) headObject(rq *request) error {
 	// Whole-object checksums do not describe a range or a part.
 	setObjectHeaders(h, info, checksumMode(rq.r) && rng == nil && status == http.StatusOK)
 	setSSEHeaders(h, info.Encryption, rq.sse.customerMD5)
+	setPartsCount(h, info, in.PartNumber)
 	applyResponseOverrides(h, rq.r.URL.Query())
 	h.Set("Content-Length", strconv.FormatInt(length, 10))
 	rq.w.WriteHeader(status)

@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"context"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -177,14 +178,40 @@ func setLockHeaders(h http.Header, l *meta.Lock) {
 	}
 }
 
+// bypassAsked reports whether the request asks to bypass GOVERNANCE
+// retention.
+func bypassAsked(rq *request) bool {
+	return strings.EqualFold(rq.r.Header.Get("x-amz-bypass-governance-retention"), "true")
+}
+
+// mayBypass reports whether the requester has s3:BypassGovernanceRetention
+// on key. A requester without it who sends the header is not refused: the
+// request runs without the bypass, so a delete of an unprotected version
+// still succeeds and one of a protected version is refused by Object Lock.
+func (a *api) mayBypass(rq *request, key string) bool {
+	if a.iam == nil || rq.identity == nil || rq.identity.Root {
+		return true
+	}
+	d, decided := rq.decision, rq.decided
+	err := a.authorizeCheck(rq, check{action: "s3:BypassGovernanceRetention", bucket: rq.bucket, key: key, existing: true})
+	rq.decision, rq.decided = d, decided // the request's own decision is the one audited
+	return err == nil
+}
+
 // withGovernanceBypass marks the request's context when it asks to bypass
-// GOVERNANCE retention. Any authenticated caller may ask: the
-// s3:BypassGovernanceRetention permission check belongs to the
-// authorization layer, which does not exist yet.
-func withGovernanceBypass(rq *request) {
-	if strings.EqualFold(rq.r.Header.Get("x-amz-bypass-governance-retention"), "true") {
+// GOVERNANCE retention and may (DeleteObjects decides key by key).
+func (a *api) withGovernanceBypass(rq *request) {
+	if rq.op != "DeleteObjects" && bypassAsked(rq) && a.mayBypass(rq, rq.key) {
 		rq.r = rq.r.WithContext(object.WithGovernanceBypass(rq.r.Context()))
 	}
+}
+
+// keyContext is the context of one key of a DeleteObjects request.
+func (a *api) keyContext(rq *request, key string) context.Context {
+	if bypassAsked(rq) && a.mayBypass(rq, key) {
+		return object.WithGovernanceBypass(rq.ctx())
+	}
+	return rq.ctx()
 }
 
 // getObjectLockConfiguration serves GET /bucket?object-lock.

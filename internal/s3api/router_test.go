@@ -115,8 +115,10 @@ func TestMatch(t *testing.T) {
 		{"GET", "/b/k?attributes", "", "GetObjectAttributes"},
 		{"GET", "/b?cors", "", "GetBucketCors"},
 		{"GET", "/b?versions", "", "ListObjectVersions"},
+		{"GET", "/b?policy", "", "GetBucketPolicy"},
+		{"GET", "/b?policyStatus", "", "GetBucketPolicyStatus"},
+		{"PUT", "/b?publicAccessBlock", "", "PutPublicAccessBlock"},
 		// Not implemented (yet): never a plain GET/PUT answer.
-		{"GET", "/b?policy", "", ""},
 		{"GET", "/b/k?restore", "", ""},
 		{"GET", "/b?lifecycle", "", "GetBucketLifecycleConfiguration"},
 		{"PUT", "/b?lifecycle", "", "PutBucketLifecycleConfiguration"},

@@ -18,6 +18,8 @@ var routes = []route{
 	{method: http.MethodDelete, level: levelBucket, op: "DeleteBucket", fn: (*api).deleteBucket},
 	{method: http.MethodHead, level: levelBucket, op: "HeadBucket", fn: (*api).headBucket},
 	{method: http.MethodPost, level: levelBucket, query: []string{"delete"}, op: "DeleteObjects", fn: (*api).deleteObjects},
+	// Browser uploads: POST /bucket with a multipart/form-data body (postobject.go).
+	{method: http.MethodPost, level: levelBucket, header: "Content-Type", op: "PostObject", fn: (*api).postObject},
 
 	{method: http.MethodGet, level: levelObject, op: "GetObject", fn: (*api).getObject},
 	{method: http.MethodHead, level: levelObject, op: "HeadObject", fn: (*api).headObject},
@@ -41,6 +43,14 @@ var routes = []route{
 	{method: http.MethodDelete, level: levelBucket, query: []string{"cors"}, op: "DeleteBucketCors", fn: (*api).deleteBucketCORS},
 	{method: http.MethodGet, level: levelBucket, query: []string{"acl"}, op: "GetBucketAcl", fn: (*api).getBucketACL},
 	{method: http.MethodPut, level: levelBucket, query: []string{"acl"}, op: "PutBucketAcl", fn: (*api).putBucketACL},
+	// Bucket policies and public access blocks (bucketpolicy.go).
+	{method: http.MethodGet, level: levelBucket, query: []string{"policyStatus"}, op: "GetBucketPolicyStatus", fn: (*api).getBucketPolicyStatus},
+	{method: http.MethodGet, level: levelBucket, query: []string{"policy"}, op: "GetBucketPolicy", fn: (*api).getBucketPolicy},
+	{method: http.MethodPut, level: levelBucket, query: []string{"policy"}, op: "PutBucketPolicy", fn: (*api).putBucketPolicy},
+	{method: http.MethodDelete, level: levelBucket, query: []string{"policy"}, op: "DeleteBucketPolicy", fn: (*api).deleteBucketPolicy},
+	{method: http.MethodGet, level: levelBucket, query: []string{"publicAccessBlock"}, op: "GetPublicAccessBlock", fn: (*api).getPublicAccessBlock},
+	{method: http.MethodPut, level: levelBucket, query: []string{"publicAccessBlock"}, op: "PutPublicAccessBlock", fn: (*api).putPublicAccessBlock},
+	{method: http.MethodDelete, level: levelBucket, query: []string{"publicAccessBlock"}, op: "DeletePublicAccessBlock", fn: (*api).deletePublicAccessBlock},
 	{method: http.MethodGet, level: levelBucket, query: []string{"encryption"}, op: "GetBucketEncryption", fn: (*api).getBucketEncryption},
 	{method: http.MethodPut, level: levelBucket, query: []string{"encryption"}, op: "PutBucketEncryption", fn: (*api).putBucketEncryption},
 	{method: http.MethodDelete, level: levelBucket, query: []string{"encryption"}, op: "DeleteBucketEncryption", fn: (*api).deleteBucketEncryption},

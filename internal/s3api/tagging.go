@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"bytes"
 	"encoding/xml"
 	"net/http"
 	"unicode/utf8"
@@ -30,6 +31,20 @@ func readTagging(rq *request, max int) (map[string]string, error) {
 	if err := readXML(rq.body, maxConfigBody, &doc, false); err != nil {
 		return nil, err
 	}
+	return checkTagging(&doc, max)
+}
+
+// parseTaggingXML parses and validates a Tagging document held in memory
+// (the tagging field of a POST upload).
+func parseTaggingXML(data []byte, max int) (map[string]string, error) {
+	var doc tagging
+	if err := readXML(bytes.NewReader(data), maxConfigBody, &doc, false); err != nil {
+		return nil, err
+	}
+	return checkTagging(&doc, max)
+}
+
+func checkTagging(doc *tagging, max int) (map[string]string, error) {
 	if len(doc.TagSet) > max {
 		return nil, s3err.InvalidTag.WithMessage("Object tags cannot be greater than %d", max)
 	}

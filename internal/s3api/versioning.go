@@ -99,7 +99,7 @@ func (a *api) listObjectVersions(rq *request) error {
 	if err != nil {
 		return err
 	}
-	o := ownerOf(rq.auth.AccessKey)
+	o := rq.requester()
 	out := listVersionsResult{
 		NS: s3NS, Name: rq.bucket, Prefix: encodeName(p.prefix, p.urlEncode),
 		KeyMarker: encodeName(in.KeyMarker, p.urlEncode), VersionIDMarker: in.VersionIDMarker,

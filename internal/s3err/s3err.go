@@ -17,6 +17,20 @@ type Error struct {
 	Code    string
 	Status  int
 	Message string
+	// Fields are the extra elements some AWS errors carry in their XML
+	// document (Region of AuthorizationHeaderMalformed, HeadersNotSigned
+	// of AccessDenied, ...), in order.
+	Fields []Field
+}
+
+// Field is an extra element of an error document.
+type Field struct{ Name, Value string }
+
+// WithField returns a copy of e with the element name=value added.
+func (e *Error) WithField(name, value string) *Error {
+	c := *e
+	c.Fields = append(append([]Field(nil), e.Fields...), Field{name, value})
+	return &c
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -71,7 +85,6 @@ var (
 	InvalidBucketState                = newErr("InvalidBucketState", http.StatusConflict, "The request is not valid with the current state of the bucket.")
 	InvalidDigest                     = newErr("InvalidDigest", http.StatusBadRequest, "The Content-MD5 you specified is not valid.")
 	InvalidPart                       = newErr("InvalidPart", http.StatusBadRequest, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
-	InvalidPartNumber                 = newErr("InvalidPartNumber", http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable")
 	InvalidPartOrder                  = newErr("InvalidPartOrder", http.StatusBadRequest, "The list of parts was not in ascending order. Parts must be ordered by part number.")
 	InvalidRange                      = newErr("InvalidRange", http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable")
 	InvalidRequest                    = newErr("InvalidRequest", http.StatusBadRequest, "Invalid Request")

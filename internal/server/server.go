@@ -21,10 +21,12 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/anode/anode/internal/admin"
+	"github.com/anode/anode/internal/audit"
 	"github.com/anode/anode/internal/auth"
 	"github.com/anode/anode/internal/chunk"
 	"github.com/anode/anode/internal/cluster"
 	"github.com/anode/anode/internal/config"
+	"github.com/anode/anode/internal/iam"
 	"github.com/anode/anode/internal/kms"
 	"github.com/anode/anode/internal/lifecycle"
 	"github.com/anode/anode/internal/meta"
@@ -61,6 +63,8 @@ type Server struct {
 
 	s3Srv, adminSrv, clusterSrv *http.Server
 	s3Ln, adminLn, clusterLn    net.Listener
+
+	audit *audit.Logger
 
 	scrubber *replica.Scrubber
 
@@ -332,13 +336,33 @@ func (s *Server) Serve() error {
 		s.adminLn.Close()
 		return err
 	}
-	creds := auth.StaticCredentials{s.cfg.RootUser: s.cfg.RootPassword}
-	verifier := &auth.Verifier{Creds: creds, Region: s.cfg.S3.Region}
-	audit := s.log.With("log", "audit")
+	auditLog, err := audit.New(audit.Config{
+		File: s.cfg.Audit.File, MaxSizeMB: int((s.cfg.Audit.MaxSize + config.MiB - 1) / config.MiB),
+		MaxBackups: s.cfg.Audit.MaxBackups, Fallback: s.log.With("log", "audit"),
+		WebhookURL: s.cfg.Audit.WebhookURL, BatchSize: s.cfg.Audit.WebhookBatch, BufferSize: s.cfg.Audit.WebhookBuffer,
+		Logger: s.log,
+	})
+	if err != nil {
+		s.s3Ln.Close()
+		s.adminLn.Close()
+		return err
+	}
+	s.audit = auditLog
+	identities, err := iam.NewStore(s.meta, s.cfg.RootUser, s.cfg.RootPassword)
+	if err == nil && s.cfg.RootPreviousUser != "" {
+		err = identities.SetPreviousRoot(s.cfg.RootPreviousUser, s.cfg.RootPreviousPassword)
+	}
+	if err != nil {
+		s.s3Ln.Close()
+		s.adminLn.Close()
+		return err
+	}
+	// The admin API accepts the root credentials only; S3 also IAM keys.
+	rootOnly := &auth.Verifier{Creds: auth.StaticCredentials{s.cfg.RootUser: s.cfg.RootPassword}, Region: s.cfg.S3.Region}
 	h := s3api.NewHandler(s3api.Config{
-		Objects: s.objects, Auth: verifier,
+		Objects: s.objects, Auth: &auth.Verifier{Creds: identities, Region: s.cfg.S3.Region}, IAM: identities,
 		Region: s.cfg.S3.Region, Domains: s.cfg.S3.Domains, VirtualHost: s.cfg.S3.VirtualHostStyle,
-		MaxBodySize: int64(s.cfg.S3.MaxBodySize), Logger: s.log, Audit: audit,
+		MaxBodySize: int64(s.cfg.S3.MaxBodySize), Logger: s.log, Audit: auditLog,
 		Notifier:          s.notifier,
 		AllowSSECOverHTTP: s.cfg.S3.AllowSSECOverHTTP,
 	})
@@ -357,7 +381,7 @@ func (s *Server) Serve() error {
 			Lifecycle:  func() any { return s.lifecycle.Status() },
 			JoinToken:  s.joinTokenHandler,
 			Pprof:      s.cfg.Metrics.EnablePprof,
-			Auth:       verifier,
+			Auth:       rootOnly,
 			Authorize: func(_ *http.Request, accessKey string) error {
 				if accessKey != s.cfg.RootUser {
 					return fmt.Errorf("access key %q may not use the admin API: it is for the root user", accessKey)
@@ -366,7 +390,8 @@ func (s *Server) Serve() error {
 			},
 			MetricsToken:   metricsToken,
 			DisableMetrics: !s.cfg.Metrics.Enabled,
-			Routes:         admin.KMSRoutes(s.kms, s.objects.RewrapKey),
+			Routes:         admin.MergeRoutes(admin.IAMRoutes(identities), admin.KMSRoutes(s.kms, s.objects.RewrapKey)),
+			Audit:          auditLog,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
@@ -548,7 +573,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.host.Stop()
 	s.transport.Close()
-	errs = append(errs, s.chunks.Close(), s.db.Close())
+	errs = append(errs, s.audit.Close(), s.chunks.Close(), s.db.Close())
 	return errors.Join(errs...)
 }
 
