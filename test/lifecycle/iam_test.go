@@ -77,4 +77,3 @@ func TestGovernanceBypassPermission(t *testing.T) {
 		t.Fatalf("DeleteObjects with bypass and the permission: %+v", dout.Errors)
 	}
 }
-
