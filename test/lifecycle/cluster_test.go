@@ -28,7 +28,7 @@ import (
 // old leader's committed actions. TestLifecycleStaleDecision is the test
 // that shows that condition is needed.
 func TestLifecycleLeaderKilled(t *testing.T) {
-	cl := testutil.StartCluster(t, 3, "--set", "lifecycle.day_seconds=1", "--set", "lifecycle.interval_secs=1", "--set", "lifecycle.rate=15")
+	cl := testutil.StartCluster(t, 3, "--set", "lifecycle.day_seconds=1", "--set", "lifecycle.interval_secs=1", "--set", "lifecycle.rate=10")
 	c1 := testutil.S3Client(cl.Nodes[0].Endpoint)
 	c2 := testutil.S3Client(cl.Nodes[1].Endpoint)
 	ctx := context.Background()
@@ -83,7 +83,7 @@ func TestLifecycleLeaderKilled(t *testing.T) {
 		return dm, data, nil
 	}
 	// Kill node 1 once the run is under way, well before it can be done
-	// (150 actions at 15/s per node take several seconds).
+	// (150 actions at 10/s per node take several seconds).
 	eventually(t, 30*time.Second, "expiration under way", func() error {
 		dm, _, err := markers(c2)
 		if err != nil {
