@@ -14,6 +14,7 @@ import (
 // notification configuration.
 const (
 	EventPut          = "ObjectCreated:Put"
+	EventPost         = "ObjectCreated:Post"
 	EventCopy         = "ObjectCreated:Copy"
 	EventComplete     = "ObjectCreated:CompleteMultipartUpload"
 	EventDelete       = "ObjectRemoved:Delete"

@@ -62,7 +62,11 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error
 	v.Modified = now.UnixNano()
 	info, err := s.commitVersion(ctx, bucket, in.Key, v, body.firstTouch, in.IfMatch, in.IfNoneMatch)
 	if err == nil {
-		s.emit(ctx, bucket, EventPut, in.Key, info)
+		name := EventPut
+		if in.Event != "" {
+			name = in.Event
+		}
+		s.emit(ctx, bucket, name, in.Key, info)
 	}
 	return info, err
 }

@@ -90,6 +90,9 @@ type PutInput struct {
 	IfNoneMatch string
 	// Lock is the Object Lock state asked for (nil: the bucket's default).
 	Lock *LockRequest
+	// Event is the name of the change for notifications ("" for
+	// EventPut; a browser form upload is EventPost).
+	Event string
 	// SSE is the encryption asked for; nil means the bucket's default.
 	SSE *SSE
 }

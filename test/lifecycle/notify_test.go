@@ -1,10 +1,12 @@
 package lifecycle
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -211,13 +213,14 @@ func TestNotifications(t *testing.T) {
 	must(t, "delete", err)
 	bv := put(t, c, b, "n/v", "v", nil)
 	must(t, "delete version", deleteVersion(c, b, "n/v", bv, false))
+	postForm(t, c, b, "n/post", "posted")
 	put(t, c, b, "x/ignored", "x", nil) // no rule selects it
 	put(t, c, b, "r/1", "1", nil)
 
 	want := []string{
 		"ObjectCreated:Put n/a", "ObjectCreated:Copy n/b", "ObjectCreated:CompleteMultipartUpload n/c",
 		"ObjectTagging:Put n/a", "ObjectTagging:Delete n/a", "ObjectRemoved:DeleteMarkerCreated n/b",
-		"ObjectCreated:Put n/v", "ObjectRemoved:Delete n/v",
+		"ObjectCreated:Put n/v", "ObjectRemoved:Delete n/v", "ObjectCreated:Post n/post",
 	}
 	waitEvents := func(what string, want []string) {
 		t.Helper()
@@ -309,5 +312,29 @@ func TestNotifications(t *testing.T) {
 	}
 	if v := testutil.Metric(t, srv.AdminURL, "anode_notify_queue_length"); v != 0 {
 		t.Fatalf("queue length %v after delivery", v)
+	}
+}
+
+// postForm uploads an object with a browser-style POST form (PostObject),
+// signed by aws-sdk-go-v2's presigned POST.
+func postForm(t *testing.T, c *s3.Client, bucket, key, body string) {
+	t.Helper()
+	pr, err := s3.NewPresignClient(c).PresignPostObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	must(t, "presign post", err)
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for k, v := range pr.Values {
+		w.WriteField(k, v)
+	}
+	fw, err := w.CreateFormFile("file", "upload.txt")
+	must(t, "form file", err)
+	io.WriteString(fw, body)
+	w.Close()
+	resp, err := http.Post(pr.URL, w.FormDataContentType(), &buf)
+	must(t, "post form", err)
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		msg, _ := io.ReadAll(resp.Body)
+		t.Fatalf("POST upload: %s: %s", resp.Status, msg)
 	}
 }
