@@ -65,6 +65,8 @@ type Server struct {
 	audit *audit.Logger
 
 	scrubber *replica.Scrubber
+	repairer *replica.Repairer
+	gc       gcStatus
 
 	stopGC chan struct{}
 	wg     sync.WaitGroup
@@ -216,6 +218,8 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s.scrubber = replica.NewScrubber(s.replicas, replica.ScrubConfig{
 		Rate: int64(cfg.Storage.ScrubRate), Pause: cfg.Storage.ScrubPause()})
 	s.meta = meta.NewStore(s.host, db, cfg.Cluster.PlacementGroups)
+	s.repairer = replica.NewRepairer(s.replicas, s.chunkRefs, replica.RepairConfig{
+		Rate: int64(cfg.Storage.RepairRate), Pause: cfg.Storage.RepairPause()})
 	mux := http.NewServeMux()
 	mux.Handle("/raft", s.host.Handler(cluster.MaxRaftBody))
 	// The largest chunk is an encrypted full one: its GCM tags come on top.
@@ -397,8 +401,9 @@ func (s *Server) Serve() error {
 			}
 		}()
 	}
-	s.wg.Add(3)
+	s.wg.Add(4)
 	go s.runGC()
+	go s.runRepair()
 	go s.runMembership(s.bootMembers)
 	go func() {
 		defer s.wg.Done()
@@ -487,8 +492,9 @@ func (s *Server) WaitReady(ctx context.Context) error {
 // AbortIncompleteMultipartUpload of 7 days would).
 const staleUploadAge = 7 * 24 * time.Hour
 
-// runGC runs garbage collection, chunk repair and (hourly) the abort of
-// stale multipart uploads, every storage.gc_interval_secs.
+// runGC runs garbage collection and (hourly) the abort of stale multipart
+// uploads, every storage.gc_interval_secs. Chunk repair has its own loop
+// (repair.go).
 func (s *Server) runGC() {
 	defer s.wg.Done()
 	t := time.NewTicker(s.cfg.Storage.GCInterval())
@@ -505,7 +511,6 @@ func (s *Server) runGC() {
 			if _, err := s.CollectGarbage(ctx); err != nil {
 				s.log.Warn("garbage collection", "err", err)
 			}
-			s.Repair(ctx)
 			if time.Since(lastStaleCheck) > time.Hour {
 				lastStaleCheck = time.Now()
 				if _, err := s.objects.AbortStaleUploads(ctx, staleUploadAge); err != nil {
@@ -519,7 +524,9 @@ func (s *Server) runGC() {
 
 // CollectGarbage runs one garbage collection pass now.
 func (s *Server) CollectGarbage(ctx context.Context) (chunk.SweepStats, error) {
+	s.gc.start(time.Now())
 	st, err := object.CollectGarbage(ctx, s.meta, s.chunks, time.Now, s.cfg.Storage.GCGrace())
+	s.gc.finish(time.Now(), st, err)
 	if err == nil && st.Deleted > 0 {
 		s.log.Info("garbage collection", "deleted_chunks", st.Deleted, "freed_bytes", st.DeletedBytes)
 	}
@@ -538,20 +545,6 @@ func (s *Server) passContext(d time.Duration) (context.Context, context.CancelFu
 		}
 	}()
 	return ctx, cancel
-}
-
-// Repair fetches the chunks this node should hold and lacks (after a disk
-// was wiped or a node was down during writes) from the other replicas.
-func (s *Server) Repair(ctx context.Context) (fetched, failed int64) {
-	fetched, failed = s.replicas.Repair(ctx, func(fn func(chunk.Hash)) {
-		if err := s.meta.EachChunkRef(func(c meta.ChunkRef) { fn(chunk.Hash(c.Hash)) }); err != nil {
-			s.log.Warn("repair: reading references", "err", err)
-		}
-	})
-	if fetched > 0 || failed > 0 {
-		s.log.Info("repair", "fetched_chunks", fetched, "failed_chunks", failed)
-	}
-	return fetched, failed
 }
 
 // Shutdown stops accepting requests, lets in-flight requests finish (until
@@ -620,16 +613,3 @@ func without(ids, drop []uint64) []uint64 {
 
 // ClusterAddr returns the address of the cluster port.
 func (s *Server) ClusterAddr() string { return s.clusterLn.Addr().String() }
-
-// StorageStatus is the storage section of /cluster/status.
-type StorageStatus struct {
-	Chunks       int64               `json:"chunks"`
-	ChunkBytes   int64               `json:"chunk_bytes"`
-	PendingHints int                 `json:"pending_chunk_hints"`
-	Scrub        replica.ScrubStatus `json:"scrub"`
-}
-
-func (s *Server) storageStatus() any {
-	n, b := s.chunks.Stats()
-	return StorageStatus{Chunks: n, ChunkBytes: b, PendingHints: s.replicas.PendingHints(), Scrub: s.scrubber.Status()}
-}
