@@ -380,6 +380,11 @@ func (s *Server) runMembership(boot []cluster.Node) {
 		cancel()
 		if err == nil {
 			s.reconcile.Store(&st)
+			if st.Settled != st.Groups {
+				// Groups are moving: metadata (and so chunk references)
+				// is still arriving here; repair again after this pass.
+				s.repairer.Trigger()
+			}
 		}
 	}
 }
