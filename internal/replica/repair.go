@@ -263,7 +263,11 @@ var errTargetLacks = errors.New("a target did not confirm its copy")
 
 // removeExtra deletes this node's copy of h when this node is not one of
 // h's targets and every target confirms (by a touch) that it holds a copy.
-// It never deletes a copy a target lacks, so never the last one.
+// It never deletes a copy a target lacks, so never the last one. Nodes may
+// briefly disagree on the membership; a node that is a target under both
+// views never deletes its copy, and two views one or two membership
+// changes apart share a target for replication_factor >= 3 (>= 2 for one
+// change), so some copy always stays.
 func (c *Chunks) removeExtra(ctx context.Context, h chunk.Hash) (bool, error) {
 	targets := c.Targets(h)
 	if len(targets) == 0 {

