@@ -206,7 +206,7 @@ func (r *Repairer) Pass(ctx context.Context) (RepairStatus, error) {
 		}
 		buf = data
 		fetchedBytes += int64(len(data))
-		repairs.WithLabelValues("scrub").Inc()
+		repairs.WithLabelValues("repair").Inc()
 		repairFetchedBytes.Add(float64(len(data)))
 		repairUnder.Set(float64(len(missing) - i - 1))
 		r.update(func(st *RepairStatus) { st.Fetched++; st.FetchedBytes = fetchedBytes })
