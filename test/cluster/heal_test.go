@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/anode/anode/internal/cluster"
+	"github.com/anode/anode/internal/server"
 	"github.com/anode/anode/internal/testutil"
 )
 
@@ -125,6 +127,19 @@ func TestGrowThenFail(t *testing.T) {
 	eventually(t, 120*time.Second, "live targets hold every chunk", func() error {
 		return copiesOnTargets(cl.Dirs, ids, 3, map[int]bool{2: true})
 	})
+	// The new nodes fetched their chunks through repair passes, and say so.
+	for _, i := range []int{3, 4} {
+		if n := metric(t, cl.Nodes[i], "anode_chunk_repairs_total"); n == 0 {
+			t.Fatalf("node %d holds its chunks but counts no repairs", i+1)
+		}
+		eventually(t, 30*time.Second, "repair status settles", func() error {
+			rp := storageStatus(t, cl.Nodes[i]).Repair
+			if rp.Passes == 0 || rp.UnderReplicated != 0 || rp.ReferencedChunks == 0 {
+				return fmt.Errorf("node %d repair status %+v", i+1, rp)
+			}
+			return nil
+		})
+	}
 	cl.Restart(t, 2)
 	eventually(t, 120*time.Second, "exactly three copies of every chunk, on its targets", func() error {
 		return copiesOnTargets(cl.Dirs, ids, 3, nil)
@@ -214,4 +229,20 @@ func TestRemoveNodeDrains(t *testing.T) {
 		}
 		return err
 	})
+}
+
+// storageStatus reads the storage section of a node's /cluster/status.
+func storageStatus(t *testing.T, p *testutil.Process) server.StorageStatus {
+	t.Helper()
+	code, body, err := testutil.AdminDo(p.AdminURL, http.MethodGet, "/cluster/status")
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("/cluster/status: %d %s %v", code, body, err)
+	}
+	var st struct {
+		Storage server.StorageStatus `json:"storage"`
+	}
+	if err := json.Unmarshal(body, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Storage
 }
