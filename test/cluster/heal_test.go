@@ -7,7 +7,9 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,6 +141,13 @@ func TestGrowThenFail(t *testing.T) {
 			}
 			return nil
 		})
+	}
+	// `anode admin status` shows it.
+	cmd := exec.Command(cl.Bin(), "admin", "status", "--addr", cl.Nodes[3].AdminURL)
+	cmd.Env = append(os.Environ(), "ANODE_ROOT_USER="+testutil.AccessKey, "ANODE_ROOT_PASSWORD="+testutil.SecretKey)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "under-replicated here: 0 (0 bytes)") || !strings.Contains(string(out), "\ngc: ") {
+		t.Fatalf("anode admin status: %v\n%s", err, out)
 	}
 	cl.Restart(t, 2)
 	eventually(t, 120*time.Second, "exactly three copies of every chunk, on its targets", func() error {
