@@ -148,6 +148,9 @@ type StorageConfig struct {
 	GCGraceSecs int `toml:"gc_grace_secs"`
 	// GCIntervalSecs is the time between two garbage collection sweeps.
 	GCIntervalSecs int `toml:"gc_interval_secs"`
+	// FreeSpaceReserve is the free space the node keeps on the filesystem
+	// of its chunks: below it, new data is refused (507). 0 disables it.
+	FreeSpaceReserve Size `toml:"free_space_reserve"`
 	// ScrubRate is how many bytes of chunk data per second the scrubber
 	// reads and verifies. 0 turns the scrubber off.
 	ScrubRate Size `toml:"scrub_rate"`
@@ -331,6 +334,7 @@ func Default() *Config {
 			InlineThreshold:   64 * KiB,
 			GCGraceSecs:       3600,
 			GCIntervalSecs:    600,
+			FreeSpaceReserve:  256 * MiB,
 			ScrubRate:         16 * MiB,
 			ScrubPauseSecs:    60,
 			RepairRate:        64 * MiB,

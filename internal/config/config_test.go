@@ -101,13 +101,14 @@ func TestSampleFile(t *testing.T) {
 			SyncWrites:        true,
 			MetadataCacheSize: 104857600,
 			IOThreads:         8,
-			InlineThreshold:   64 * KiB, // default
-			GCGraceSecs:       3600,     // default
-			GCIntervalSecs:    600,      // default
-			ScrubRate:         16 * MiB, // default
-			ScrubPauseSecs:    60,       // default
-			RepairRate:        64 * MiB, // default
-			RepairPauseSecs:   60,       // default
+			InlineThreshold:   64 * KiB,  // default
+			GCGraceSecs:       3600,      // default
+			GCIntervalSecs:    600,       // default
+			FreeSpaceReserve:  256 * MiB, // default
+			ScrubRate:         16 * MiB,  // default
+			ScrubPauseSecs:    60,        // default
+			RepairRate:        64 * MiB,  // default
+			RepairPauseSecs:   60,        // default
 		},
 		S3: S3Config{
 			Region:             "",                    // default

@@ -95,6 +95,7 @@ func (c *Config) validate(sources map[string]string) error {
 	}
 	inRange(ch, "storage.gc_grace_secs", st.GCGraceSecs, 1, maxMonthSecs)
 	inRange(ch, "storage.gc_interval_secs", st.GCIntervalSecs, 1, maxDaySecs)
+	inRange(ch, "storage.free_space_reserve", st.FreeSpaceReserve, 0, 1*TiB)
 	inRange(ch, "storage.scrub_rate", st.ScrubRate, 0, 10*GiB)
 	inRange(ch, "storage.scrub_pause_secs", st.ScrubPauseSecs, 1, maxDaySecs)
 	inRange(ch, "storage.repair_rate", st.RepairRate, 0, 10*GiB)

@@ -104,6 +104,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	}
 	s.chunks, err = chunk.Open(chunk.Options{
 		Dir: filepath.Join(cfg.Storage.DataDir, "chunks"), NoSync: !cfg.Storage.SyncWrites, Logger: log,
+		MinFree: minFree(cfg.Storage.FreeSpaceReserve),
 	})
 	if err != nil {
 		db.Close()
@@ -613,3 +614,12 @@ func without(ids, drop []uint64) []uint64 {
 
 // ClusterAddr returns the address of the cluster port.
 func (s *Server) ClusterAddr() string { return s.clusterLn.Addr().String() }
+
+// minFree turns storage.free_space_reserve into chunk.Options.MinFree, where
+// zero means the default and a negative value none.
+func minFree(reserve config.Size) int64 {
+	if reserve == 0 {
+		return -1
+	}
+	return int64(reserve)
+}
