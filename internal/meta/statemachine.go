@@ -78,6 +78,12 @@ func (sm *StateMachine) apply(b *pebble.Batch, index uint64, cmd *Command) (*Res
 		return sm.putTags(b, cmd)
 	case OpSetMembers, OpAddNode, OpRemoveNode:
 		return sm.changeMembers(b, cmd)
+	case OpPutRetention:
+		return sm.putRetention(b, cmd)
+	case OpPutLegalHold:
+		return sm.putLegalHold(b, cmd)
+	case OpExpire:
+		return sm.expire(b, index, cmd)
 	case OpIAM:
 		return sm.applyIAM(b, cmd)
 	case OpLockBucket:
@@ -149,6 +155,9 @@ func (sm *StateMachine) updateBucket(b *pebble.Batch, cmd *Command) (*Result, er
 	if cur.Rev != cmd.BucketRecord.Rev {
 		return &Result{Err: ErrBucketChanged}, nil
 	}
+	if refusal := bucketLockRefusal(&cur, cmd.BucketRecord); refusal != nil {
+		return &Result{Err: refusal}, nil
+	}
 	rec := *cmd.BucketRecord
 	rec.Rev++
 	// What apply owns is not the proposer's to change.
@@ -186,6 +195,9 @@ func (sm *StateMachine) putObject(b *pebble.Batch, index uint64, cmd *Command) (
 		if !etagMatches(cmd.IfMatch, cur.ETag) {
 			return &Result{Err: s3err.PreconditionFailed}, nil
 		}
+	}
+	if refusal, err := sm.putLockRefusal(b, cmd, &cur, found); err != nil || refusal != nil {
+		return &Result{Err: refusal}, err
 	}
 	v := *cmd.Version
 	v.Seq = index
@@ -305,6 +317,9 @@ func (sm *StateMachine) deleteObject(b *pebble.Batch, index uint64, cmd *Command
 		if !found {
 			return &Result{}, nil
 		}
+		if refusal := lockRefusal(&cur, cmd); refusal != nil {
+			return &Result{Err: refusal}, nil
+		}
 		st, err := sm.stats(b)
 		if err != nil {
 			return nil, err
@@ -317,8 +332,9 @@ func (sm *StateMachine) deleteObject(b *pebble.Batch, index uint64, cmd *Command
 		return &Result{Deleted: &cur}, setJSON(b, statsKey(sm.gid), &st)
 	}
 	marker := &Command{
-		Op: OpPutObject, Bucket: cmd.Bucket, Key: cmd.Key, Versioning: cmd.Versioning,
-		Version: &Version{DeleteMarker: true, Modified: cmd.Time},
+		Op: OpPutObject, Time: cmd.Time, Bucket: cmd.Bucket, Key: cmd.Key, Versioning: cmd.Versioning,
+		BypassGovernance: cmd.BypassGovernance,
+		Version:          &Version{DeleteMarker: true, Modified: cmd.Time},
 	}
 	return sm.putObject(b, index, marker)
 }
@@ -335,6 +351,9 @@ func (sm *StateMachine) deleteVersion(b *pebble.Batch, cmd *Command) (*Result, e
 		return nil, err
 	}
 	if found && versionIs(&cur, cmd.VersionID) {
+		if refusal := lockRefusal(&cur, cmd); refusal != nil {
+			return &Result{Err: refusal}, nil
+		}
 		if err := b.Delete(ck, nil); err != nil {
 			return nil, err
 		}
@@ -367,6 +386,9 @@ func (sm *StateMachine) deleteVersion(b *pebble.Batch, cmd *Command) (*Result, e
 	if victim == nil {
 		// S3 answers a delete of a version that does not exist with success.
 		return &Result{}, nil
+	}
+	if refusal := lockRefusal(victim, cmd); refusal != nil {
+		return &Result{Err: refusal}, nil
 	}
 	if err := b.Delete(noncurrentKey(sm.gid, cmd.Bucket, cmd.Key, victim.Seq), nil); err != nil {
 		return nil, err

@@ -28,8 +28,10 @@ import (
 	"github.com/anode/anode/internal/config"
 	"github.com/anode/anode/internal/iam"
 	"github.com/anode/anode/internal/kms"
+	"github.com/anode/anode/internal/lifecycle"
 	"github.com/anode/anode/internal/meta"
 	"github.com/anode/anode/internal/metrics"
+	"github.com/anode/anode/internal/notify"
 	"github.com/anode/anode/internal/object"
 	"github.com/anode/anode/internal/peer"
 	"github.com/anode/anode/internal/replica"
@@ -68,8 +70,10 @@ type Server struct {
 	repairer *replica.Repairer
 	gc       gcStatus
 
-	stopGC chan struct{}
-	wg     sync.WaitGroup
+	stopGC    chan struct{}
+	wg        sync.WaitGroup
+	lifecycle *lifecycle.Runner
+	notifier  *notify.Notifier
 }
 
 // New opens the node's storage and starts its raft groups. Call Serve to
@@ -89,6 +93,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, stopGC: make(chan struct{})}
 	if err := os.MkdirAll(cfg.Storage.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	if s.notifier, err = newNotifier(cfg, s); err != nil {
+		return nil, fmt.Errorf("event notifications: %w", err)
 	}
 	db, err := pebble.Open(filepath.Join(cfg.Storage.DataDir, "meta"), &pebble.Options{
 		Cache:  pebble.NewCache(int64(cfg.Storage.MetadataCacheSize)),
@@ -245,7 +252,10 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 			EnableCache: cfg.Parquet.EnableCache, CacheSize: int64(cfg.Parquet.CacheSize),
 			PredicatePushdown: cfg.Parquet.EnablePredicatePushdown, ColumnPruning: cfg.Parquet.EnableColumnPruning,
 		},
+		LifecycleDay: cfg.Lifecycle.Day(),
+		OnEvent:      s.publishObjectEvent,
 	})
+	s.lifecycle = s.newLifecycleRunner()
 	metrics.SetStatsSource(func() (int64, int64) {
 		st, err := s.meta.Stats()
 		if err != nil {
@@ -358,6 +368,7 @@ func (s *Server) Serve() error {
 		Objects: s.objects, Auth: &auth.Verifier{Creds: identities, Region: s.cfg.S3.Region}, IAM: identities,
 		Region: s.cfg.S3.Region, Domains: s.cfg.S3.Domains, VirtualHost: s.cfg.S3.VirtualHostStyle,
 		MaxBodySize: int64(s.cfg.S3.MaxBodySize), Logger: s.log, Audit: auditLog,
+		Notifier:          s.notifier,
 		AllowSSECOverHTTP: s.cfg.S3.AllowSSECOverHTTP,
 	})
 	s.s3Srv = s3api.NewServer(s.cfg.Node.S3Addr, h, s.cfg.S3.RequestTimeout())
@@ -372,6 +383,7 @@ func (s *Server) Serve() error {
 			Reconcile:  func() *cluster.ReconcileStats { return s.reconcile.Load() },
 			Storage:    s.storageStatus,
 			RemoveNode: s.removeNodeHandler,
+			Lifecycle:  func() any { return s.lifecycle.Status() },
 			JoinToken:  s.joinTokenHandler,
 			Pprof:      s.cfg.Metrics.EnablePprof,
 			Auth:       rootOnly,
@@ -402,7 +414,9 @@ func (s *Server) Serve() error {
 			}
 		}()
 	}
-	s.wg.Add(4)
+	s.wg.Add(6)
+	go s.runNotifier()
+	go s.runLifecycle()
 	go s.runGC()
 	go s.runRepair()
 	go s.runMembership(s.bootMembers)
@@ -488,19 +502,14 @@ func (s *Server) WaitReady(ctx context.Context) error {
 	}
 }
 
-// staleUploadAge is how long a multipart upload may stay incomplete before
-// it is aborted and its parts become garbage (as an S3 lifecycle rule
-// AbortIncompleteMultipartUpload of 7 days would).
-const staleUploadAge = 7 * 24 * time.Hour
-
-// runGC runs garbage collection and (hourly) the abort of stale multipart
-// uploads, every storage.gc_interval_secs. Chunk repair has its own loop
-// (repair.go).
+// runGC runs garbage collection every storage.gc_interval_secs. Chunk
+// repair has its own loop (repair.go). Incomplete multipart uploads are
+// kept until they are completed or aborted, by the client or by a bucket's
+// lifecycle rule (AbortIncompleteMultipartUpload).
 func (s *Server) runGC() {
 	defer s.wg.Done()
 	t := time.NewTicker(s.cfg.Storage.GCInterval())
 	defer t.Stop()
-	var lastStaleCheck time.Time
 	for {
 		select {
 		case <-s.stopGC:
@@ -511,12 +520,6 @@ func (s *Server) runGC() {
 			ctx, cancel := s.passContext(time.Minute)
 			if _, err := s.CollectGarbage(ctx); err != nil {
 				s.log.Warn("garbage collection", "err", err)
-			}
-			if time.Since(lastStaleCheck) > time.Hour {
-				lastStaleCheck = time.Now()
-				if _, err := s.objects.AbortStaleUploads(ctx, staleUploadAge); err != nil {
-					s.log.Warn("aborting stale multipart uploads", "err", err)
-				}
 			}
 			cancel()
 		}

@@ -691,7 +691,7 @@ var rawCases = []rawCase{
 	},
 	{
 		name: "setting an unimplemented configuration is NotImplemented", doc: "Error responses: NotImplemented (\"A header you provided implies functionality that is not implemented\")",
-		req:    put("/{b}?lifecycle", "<LifecycleConfiguration/>", nil),
+		req:    put("/{b}?website", "<WebsiteConfiguration/>", nil),
 		status: 501, code: "NotImplemented",
 	},
 	{
