@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"text/tabwriter"
 	"time"
@@ -140,31 +141,35 @@ func adminJoinToken(args []string) error {
 	return nil
 }
 
-// adminRemoveNode removes a node from the cluster's membership; the
-// groups then move their replicas off it (watch `anode admin status`).
+// adminRemoveNode drains a node (its chunks copied to their targets without
+// it) and removes it from the cluster's membership; the groups then move
+// their replicas off it (watch `anode admin status`).
 func adminRemoveNode(args []string) error {
 	fs := flag.NewFlagSet("admin remove-node", flag.ContinueOnError)
 	client := adminFlags(fs)
+	force := fs.Bool("force", false, "remove without draining (for a node whose data is lost: chunks only it held are lost too)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return fmt.Errorf("usage: anode admin remove-node [--addr URL] ID")
+		return fmt.Errorf("usage: anode admin remove-node [--addr URL] [--force] ID")
 	}
 	c, err := client()
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	// The node is drained first: every chunk copied to its targets without
+	// it, which takes as long as copying the node's share of the data.
+	ctx, cancel := context.WithTimeout(context.Background(), 31*time.Minute)
 	defer cancel()
-	status, body, err := c.do(ctx, http.MethodPost, "/cluster/remove-node?id="+fs.Arg(0))
+	status, body, err := c.do(ctx, http.MethodPost, fmt.Sprintf("/cluster/remove-node?id=%s&force=%t", url.QueryEscape(fs.Arg(0)), *force))
 	if err != nil {
 		return fmt.Errorf("remove-node: %w", err)
 	}
 	if status != http.StatusOK {
 		return fmt.Errorf("remove-node: %d: %s", status, body)
 	}
-	fmt.Printf("node %s removed; members now: %s", fs.Arg(0), body)
+	fmt.Printf("node %s drained and removed; members now: %s", fs.Arg(0), body)
 	fmt.Println("its groups move their replicas off it; stop the node once 'anode admin status' shows every group settled")
 	return nil
 }
@@ -236,6 +241,29 @@ func adminStatus(args []string) error {
 			}
 			fmt.Printf("; corrupt copies found %d, repaired %d, unrepaired %d\n", sc.Corrupt, sc.Repaired, sc.RepairFailures)
 		}
+		if rp := sto.Repair; !rp.Running {
+			fmt.Printf("repair: off\n")
+		} else {
+			fmt.Printf("repair: %d passes done; %d referenced chunks; under-replicated here: %d (%d bytes), fetched %d, failed %d",
+				rp.Passes, rp.ReferencedChunks, rp.UnderReplicated, rp.MissingBytes, rp.Fetched, rp.Failed)
+			if rp.ETA != "" {
+				fmt.Printf(", done in about %s", rp.ETA)
+			}
+			fmt.Printf("; extra copies %d, removed %d\n", rp.ExtraCopies, rp.ExtraRemoved)
+		}
+		g := sto.GC
+		fmt.Printf("gc: %d passes done", g.Passes)
+		if g.Running {
+			fmt.Printf(", running since %s (%d chunks scanned)", g.PassStarted.Format(time.RFC3339), g.PassScanned)
+		}
+		if !g.LastEnded.IsZero() {
+			fmt.Printf("; last ended %s: %d unreferenced chunks, %d deleted (%d bytes), %d reclaimable after their grace period (%d bytes)",
+				g.LastEnded.Format(time.RFC3339), g.Unreferenced, g.Deleted, g.DeletedBytes, g.Reclaimable, g.ReclaimableBytes)
+		}
+		if g.LastError != "" {
+			fmt.Printf("; last error: %s", g.LastError)
+		}
+		fmt.Println()
 	}
 	fmt.Printf("leaders per node:")
 	for _, n := range st.Nodes {

@@ -124,6 +124,7 @@ func runFsck(args []string) error {
 		return err
 	}
 	fmt.Printf("checked %d placement groups: %d versions, %d chunk references\n", r.Groups, r.Versions, r.ChunkRefs)
+	fmt.Printf("unreferenced chunks: %d (%d bytes), reclaimed by garbage collection after storage.gc_grace_secs\n", r.UnreferencedChunks, r.UnreferencedBytes)
 	for _, p := range r.Problems {
 		fmt.Println("problem:", p)
 	}

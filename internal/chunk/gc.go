@@ -89,6 +89,7 @@ type SweepStats struct {
 	Scanned      int64 // chunks looked at
 	Referenced   int64 // kept because the mark set references them
 	Young        int64 // kept because written or touched within the grace period
+	YoungBytes   int64 // their bytes: reclaimable once their grace period ends
 	Deleted      int64 // chunks deleted
 	DeletedBytes int64 // bytes freed
 }
@@ -110,11 +111,13 @@ func (s *Store) Sweep(ctx context.Context, markedAt time.Time, referenced func(H
 		return st, fmt.Errorf("chunk: sweep: markedAt %v is after now %v", markedAt, now)
 	}
 	deadline := markedAt.Add(grace / 2)
+	s.sweepScanned.Store(0)
 	err := s.walk(func(h Hash, path string, _ fs.DirEntry) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		st.Scanned++
+		s.sweepScanned.Add(1)
 		if referenced(h) {
 			st.Referenced++
 			return nil
@@ -129,6 +132,10 @@ func (s *Store) Sweep(ctx context.Context, markedAt time.Time, referenced func(H
 	metrics.GCSweeps.Inc()
 	return st, nil
 }
+
+// SweepProgress returns how many chunks the running (or last) Sweep has
+// looked at.
+func (s *Store) SweepProgress() int64 { return s.sweepScanned.Load() }
 
 // sweepOne deletes the unreferenced chunk h if it is old enough, holding
 // h's lock from the age check to the deletion.
@@ -152,6 +159,7 @@ func (s *Store) sweepOne(h Hash, path string, deadline time.Time, grace time.Dur
 	}
 	if now.Sub(mtime) < grace {
 		st.Young++
+		st.YoungBytes += sizeOf(fi)
 		return nil
 	}
 	if s.beforeRemove != nil {

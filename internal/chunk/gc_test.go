@@ -28,7 +28,7 @@ func TestSweepDeletesOnlyUnreferencedOldChunks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := SweepStats{Scanned: 3, Referenced: 1, Young: 1, Deleted: 1, DeletedBytes: int64(len("old and unreferenced"))}
+	want := SweepStats{Scanned: 3, Referenced: 1, Young: 1, YoungBytes: int64(len("unreferenced but young")), Deleted: 1, DeletedBytes: int64(len("old and unreferenced"))}
 	if st != want {
 		t.Errorf("Sweep stats = %+v, want %+v", st, want)
 	}

@@ -89,6 +89,8 @@ type Store struct {
 	// chunk as touched no earlier than this (see gc.go and touches.go).
 	touchFloor time.Time
 	touches    touchLog
+	// sweepScanned counts the chunks the running (or last) Sweep looked at.
+	sweepScanned atomic.Int64
 
 	// locks serialise, per chunk, Put's "exists? touch : write" against
 	// Sweep's "stat, decide, delete" (see gc.go), and against quarantine and

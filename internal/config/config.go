@@ -161,6 +161,12 @@ type StorageConfig struct {
 	// ScrubPauseSecs is the least time between the starts of two scrub
 	// passes.
 	ScrubPauseSecs int `toml:"scrub_pause_secs"`
+	// RepairRate is how many bytes of chunk data per second re-replication
+	// fetches from other nodes. 0 turns the repair passes off.
+	RepairRate Size `toml:"repair_rate"`
+	// RepairPauseSecs is the least time between the starts of two repair
+	// passes when the last one left nothing missing.
+	RepairPauseSecs int `toml:"repair_pause_secs"`
 }
 
 // GCGrace returns GCGraceSecs as a duration.
@@ -171,6 +177,9 @@ func (c StorageConfig) GCInterval() time.Duration { return secs(c.GCIntervalSecs
 
 // ScrubPause returns ScrubPauseSecs as a duration.
 func (c StorageConfig) ScrubPause() time.Duration { return secs(c.ScrubPauseSecs) }
+
+// RepairPause returns RepairPauseSecs as a duration.
+func (c StorageConfig) RepairPause() time.Duration { return secs(c.RepairPauseSecs) }
 
 // S3Config configures the S3 API.
 type S3Config struct {
@@ -371,6 +380,8 @@ func Default() *Config {
 			FreeSpaceReserve:  256 * MiB,
 			ScrubRate:         16 * MiB,
 			ScrubPauseSecs:    60,
+			RepairRate:        64 * MiB,
+			RepairPauseSecs:   60,
 		},
 		S3: S3Config{
 			Region:             "",

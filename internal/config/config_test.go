@@ -107,6 +107,8 @@ func TestSampleFile(t *testing.T) {
 			FreeSpaceReserve:  256 * MiB, // default
 			ScrubRate:         16 * MiB,  // default
 			ScrubPauseSecs:    60,        // default
+			RepairRate:        64 * MiB,  // default
+			RepairPauseSecs:   60,        // default
 		},
 		S3: S3Config{
 			Region:             "",                    // default

@@ -99,6 +99,8 @@ func (c *Config) validate(sources map[string]string) error {
 	inRange(ch, "storage.free_space_reserve", st.FreeSpaceReserve, 0, 1*TiB)
 	inRange(ch, "storage.scrub_rate", st.ScrubRate, 0, 10*GiB)
 	inRange(ch, "storage.scrub_pause_secs", st.ScrubPauseSecs, 1, maxDaySecs)
+	inRange(ch, "storage.repair_rate", st.RepairRate, 0, 10*GiB)
+	inRange(ch, "storage.repair_pause_secs", st.RepairPauseSecs, 1, maxDaySecs)
 
 	s3 := &c.S3
 	if s3.Region != "" {

@@ -14,7 +14,11 @@ type CheckReport struct {
 	ChunkRefs     int64 // chunk references checked
 	BadChunks     int64 // references to chunks that are missing or corrupt
 	StatsMismatch int64 // groups whose stored Stats differ from a recount
-	Problems      []string
+	// Chunks in the store no reference names (filled by the caller that
+	// walks the store, server.Fsck): garbage for the collector, not a problem.
+	UnreferencedChunks int64
+	UnreferencedBytes  int64
+	Problems           []string
 }
 
 // OK reports whether the check found nothing wrong.

@@ -16,7 +16,7 @@ import (
 // per chunk.
 //
 // Hints live in memory. They are an accelerator, not the only record: a
-// node's repair pass (server.repairChunks) fetches every chunk placement
+// node's repair passes (Repairer, repair.go) fetch every chunk placement
 // assigns to it and it lacks, so a hint lost in a restart, dropped for
 // age, or refused because the queue is full is still repaired by that pass.
 type hintQueue struct {

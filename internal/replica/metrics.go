@@ -9,11 +9,11 @@ import (
 var (
 	repairs = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "anode_chunk_repairs_total",
-		Help: "Chunks copied to this node from another replica, by cause: read (read repair) or scrub (the scrubber found it missing).",
+		Help: "Chunks copied to this node from another replica, by cause: read (read repair) or repair (a re-replication pass found it missing).",
 	}, []string{"cause"})
 	repairFailures = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "anode_chunk_repair_failures_total",
-		Help: "Chunks the scrubber found missing here and could fetch from no replica.",
+		Help: "Chunks a re-replication pass found missing here and could fetch from no replica (retried by the next pass).",
 	})
 
 	hintsPending = prometheus.NewGauge(prometheus.GaugeOpts{

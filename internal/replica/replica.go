@@ -283,39 +283,6 @@ func (c *Chunks) isTargetOf(h chunk.Hash, node uint64) bool {
 // background and are not yet delivered.
 func (c *Chunks) PendingHints() int { return c.hints.Len() }
 
-// Repair makes sure this node holds every chunk in refs that placement
-// assigns to it, fetching missing ones from any node that has a copy. It returns
-// how many chunks it fetched and how many it could not.
-func (c *Chunks) Repair(ctx context.Context, refs func(func(chunk.Hash))) (fetched, failed int64) {
-	seen := make(map[chunk.Hash]struct{})
-	refs(func(h chunk.Hash) {
-		if ctx.Err() != nil {
-			return
-		}
-		if _, ok := seen[h]; ok {
-			return
-		}
-		seen[h] = struct{}{}
-		if !c.isTarget(h) || c.local.Has(h) {
-			return
-		}
-		for _, id := range c.sources(h) {
-			data, err := c.remoteGet(id, h, nil)
-			if err != nil {
-				continue
-			}
-			if _, err := c.local.Put(h, data); err == nil {
-				fetched++
-				repairs.WithLabelValues("scrub").Inc()
-				return
-			}
-		}
-		failed++
-		repairFailures.Inc()
-	})
-	return fetched, failed
-}
-
 func (c *Chunks) url(id uint64, h chunk.Hash, suffix string) (string, error) {
 	addr, ok := c.members.Addr(id)
 	if !ok {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -15,8 +16,10 @@ import (
 
 // Fsck checks a stopped node's data directory: every metadata record
 // decodes, group statistics match their records, and every referenced
-// chunk exists and hashes to its name. Pebble and the chunk store lock the
-// directory, so Fsck fails if a server is running on it.
+// chunk exists and hashes to its name. It also counts the chunks no
+// reference names (unreferenced: garbage, reported but not a problem).
+// Pebble and the chunk store lock the directory, so Fsck fails if a server
+// is running on it.
 func Fsck(dataDir string) (*meta.CheckReport, error) {
 	db, err := pebble.Open(filepath.Join(dataDir, "meta"), &pebble.Options{ReadOnly: true, Logger: pebbleLogger{slog.New(slog.DiscardHandler)}})
 	if err != nil {
@@ -35,7 +38,9 @@ func Fsck(dataDir string) (*meta.CheckReport, error) {
 	}
 	defer store.Close()
 	var buf []byte
-	return meta.Check(db, groups, func(c meta.ChunkRef) error {
+	referenced := make(map[chunk.Hash]struct{})
+	rep, err := meta.Check(db, groups, func(c meta.ChunkRef) error {
+		referenced[chunk.Hash(c.Hash)] = struct{}{}
 		data, err := store.GetInto(chunk.Hash(c.Hash), buf[:0])
 		if err != nil {
 			return err
@@ -51,4 +56,20 @@ func Fsck(dataDir string) (*meta.CheckReport, error) {
 		}
 		return nil
 	})
+	if err != nil {
+		return rep, err
+	}
+	// Chunks no reference names: space garbage collection will reclaim
+	// once their grace period has passed.
+	err = store.Walk(func(h chunk.Hash, size int64, _ time.Time) error {
+		if _, ok := referenced[h]; !ok {
+			rep.UnreferencedChunks++
+			rep.UnreferencedBytes += size
+		}
+		return nil
+	})
+	if err != nil {
+		return rep, fmt.Errorf("walk chunks: %w", err)
+	}
+	return rep, nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/anode/anode/internal/cluster"
 	"github.com/anode/anode/internal/meta"
 	"github.com/anode/anode/internal/peer"
+	"github.com/anode/anode/internal/replica"
 	"github.com/anode/anode/internal/s3err"
 )
 
@@ -270,11 +271,24 @@ func (s *Server) joinHandler(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(ans)
 }
 
-// removeNodeHandler serves POST /cluster/remove-node?id=N on the admin port.
+// removeNodeHandler serves POST /cluster/remove-node?id=N[&force=true] on
+// the admin port. It drains the node first (drainNode) and removes it only
+// once drained; force=true skips the drain, for a node whose disk is lost
+// and whose chunks have no other copy left to move.
 func (s *Server) removeNodeHandler(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseUint(r.URL.Query().Get("id"), 10, 64)
 	if err != nil || id == 0 {
 		http.Error(w, "remove-node: ?id=N required", http.StatusBadRequest)
+		return
+	}
+	force := false
+	if f := r.URL.Query().Get("force"); f != "" {
+		if force, err = strconv.ParseBool(f); err != nil {
+			http.Error(w, "remove-node: force must be true or false", http.StatusBadRequest)
+			return
+		}
+	}
+	if !force && slices.Contains(s.members.IDs(), id) && !s.drainNode(w, r, id) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
@@ -286,6 +300,36 @@ func (s *Server) removeNodeHandler(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("node removed", "id", id)
 	json.NewEncoder(w).Encode(res.Members)
+}
+
+// drainTimeout bounds one drain attempt of remove-node; an operator runs
+// it again to continue (copies already made stay).
+const drainTimeout = 30 * time.Minute
+
+// drainNode copies every referenced chunk to its targets under the
+// membership without node id and reports whether that left nothing
+// missing. Otherwise it answers the request itself: 409 with the drain
+// report when some chunk could not be placed (the leaving node may hold
+// its last copy), 503 when the drain could not run.
+func (s *Server) drainNode(w http.ResponseWriter, r *http.Request, id uint64) bool {
+	ctx, cancel := context.WithTimeout(r.Context(), drainTimeout)
+	defer cancel()
+	rep, err := s.drain(ctx, id)
+	if err != nil {
+		http.Error(w, fmt.Sprintf("remove-node: draining node %d: %v", id, err), http.StatusServiceUnavailable)
+		return false
+	}
+	s.log.Info("node drained", "id", id, "chunks", rep.Chunks, "copied", rep.Copied, "missing", rep.Missing)
+	if rep.Missing == 0 {
+		return true
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusConflict)
+	json.NewEncoder(w).Encode(struct {
+		Error string              `json:"error"`
+		Drain replica.DrainReport `json:"drain"`
+	}{fmt.Sprintf("node %d is not drained: %d of %d chunks could not be copied to every target without it; it may hold their last copy", id, rep.Missing, rep.Chunks), rep})
+	return false
 }
 
 // replicationFactor is the configured factor, capped by the cluster size.
@@ -336,13 +380,18 @@ func (s *Server) runMembership(boot []cluster.Node) {
 		cancel()
 		if err == nil {
 			s.reconcile.Store(&st)
+			if st.Settled != st.Groups {
+				// Groups are moving: metadata (and so chunk references)
+				// is still arriving here; repair again after this pass.
+				s.repairer.Trigger()
+			}
 		}
 	}
 }
 
 // setMembers installs a new membership: transport peers, placement, and,
 // when it changed, an immediate chunk repair pass so data moves to its new
-// places without waiting for the next scrub.
+// places without waiting for the repairer's pause.
 func (s *Server) setMembers(nodes []cluster.Node) (changed bool) {
 	old := s.members.Nodes()
 	if slices.Equal(old, nodes) {
@@ -361,12 +410,6 @@ func (s *Server) setMembers(nodes []cluster.Node) (changed bool) {
 	}
 	s.replicas.SetReplicationFactor(s.replicationFactor())
 	s.log.Info("membership changed", "members", nodes)
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		ctx, cancel := s.passContext(10 * time.Minute)
-		defer cancel()
-		s.Repair(ctx)
-	}()
+	s.repairer.Trigger()
 	return true
 }

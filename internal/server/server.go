@@ -67,6 +67,8 @@ type Server struct {
 	audit *audit.Logger
 
 	scrubber *replica.Scrubber
+	repairer *replica.Repairer
+	gc       gcStatus
 
 	stopGC    chan struct{}
 	wg        sync.WaitGroup
@@ -224,6 +226,8 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s.scrubber = replica.NewScrubber(s.replicas, replica.ScrubConfig{
 		Rate: int64(cfg.Storage.ScrubRate), Pause: cfg.Storage.ScrubPause()})
 	s.meta = meta.NewStore(s.host, db, cfg.Cluster.PlacementGroups)
+	s.repairer = replica.NewRepairer(s.replicas, s.chunkRefs, replica.RepairConfig{
+		Rate: int64(cfg.Storage.RepairRate), Pause: cfg.Storage.RepairPause()})
 	mux := http.NewServeMux()
 	mux.Handle("/raft", s.host.Handler(cluster.MaxRaftBody))
 	// The largest chunk is an encrypted full one: its GCM tags come on top.
@@ -410,10 +414,11 @@ func (s *Server) Serve() error {
 			}
 		}()
 	}
-	s.wg.Add(5)
+	s.wg.Add(6)
 	go s.runNotifier()
 	go s.runLifecycle()
 	go s.runGC()
+	go s.runRepair()
 	go s.runMembership(s.bootMembers)
 	go func() {
 		defer s.wg.Done()
@@ -497,10 +502,10 @@ func (s *Server) WaitReady(ctx context.Context) error {
 	}
 }
 
-// runGC runs garbage collection and chunk repair every
-// storage.gc_interval_secs. Incomplete multipart uploads are kept until
-// they are completed or aborted, by the client or by a bucket's lifecycle
-// rule (AbortIncompleteMultipartUpload).
+// runGC runs garbage collection every storage.gc_interval_secs. Chunk
+// repair has its own loop (repair.go). Incomplete multipart uploads are
+// kept until they are completed or aborted, by the client or by a bucket's
+// lifecycle rule (AbortIncompleteMultipartUpload).
 func (s *Server) runGC() {
 	defer s.wg.Done()
 	t := time.NewTicker(s.cfg.Storage.GCInterval())
@@ -516,7 +521,6 @@ func (s *Server) runGC() {
 			if _, err := s.CollectGarbage(ctx); err != nil {
 				s.log.Warn("garbage collection", "err", err)
 			}
-			s.Repair(ctx)
 			cancel()
 		}
 	}
@@ -524,7 +528,9 @@ func (s *Server) runGC() {
 
 // CollectGarbage runs one garbage collection pass now.
 func (s *Server) CollectGarbage(ctx context.Context) (chunk.SweepStats, error) {
+	s.gc.start(time.Now())
 	st, err := object.CollectGarbage(ctx, s.meta, s.chunks, time.Now, s.cfg.Storage.GCGrace())
+	s.gc.finish(time.Now(), st, err)
 	if err == nil && st.Deleted > 0 {
 		s.log.Info("garbage collection", "deleted_chunks", st.Deleted, "freed_bytes", st.DeletedBytes)
 	}
@@ -543,20 +549,6 @@ func (s *Server) passContext(d time.Duration) (context.Context, context.CancelFu
 		}
 	}()
 	return ctx, cancel
-}
-
-// Repair fetches the chunks this node should hold and lacks (after a disk
-// was wiped or a node was down during writes) from the other replicas.
-func (s *Server) Repair(ctx context.Context) (fetched, failed int64) {
-	fetched, failed = s.replicas.Repair(ctx, func(fn func(chunk.Hash)) {
-		if err := s.meta.EachChunkRef(func(c meta.ChunkRef) { fn(chunk.Hash(c.Hash)) }); err != nil {
-			s.log.Warn("repair: reading references", "err", err)
-		}
-	})
-	if fetched > 0 || failed > 0 {
-		s.log.Info("repair", "fetched_chunks", fetched, "failed_chunks", failed)
-	}
-	return fetched, failed
 }
 
 // Shutdown stops accepting requests, lets in-flight requests finish (until
@@ -625,19 +617,6 @@ func without(ids, drop []uint64) []uint64 {
 
 // ClusterAddr returns the address of the cluster port.
 func (s *Server) ClusterAddr() string { return s.clusterLn.Addr().String() }
-
-// StorageStatus is the storage section of /cluster/status.
-type StorageStatus struct {
-	Chunks       int64               `json:"chunks"`
-	ChunkBytes   int64               `json:"chunk_bytes"`
-	PendingHints int                 `json:"pending_chunk_hints"`
-	Scrub        replica.ScrubStatus `json:"scrub"`
-}
-
-func (s *Server) storageStatus() any {
-	n, b := s.chunks.Stats()
-	return StorageStatus{Chunks: n, ChunkBytes: b, PendingHints: s.replicas.PendingHints(), Scrub: s.scrubber.Status()}
-}
 
 // minFree turns storage.free_space_reserve into chunk.Options.MinFree, where
 // zero means the default and a negative value none.

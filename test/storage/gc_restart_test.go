@@ -74,6 +74,15 @@ func TestGCAfterCleanRestart(t *testing.T) {
 	if min := written.Add(grace + 3*time.Second); deadline.Before(min) {
 		t.Fatalf("restart came too early (%v after the write) to tell the cases apart", restarted.Sub(written))
 	}
+	// Before it is freed, the passes report it: one unreferenced chunk of
+	// at least its 1 MiB, reclaimable once its grace period ends.
+	for testutil.Metric(t, p.AdminURL, "anode_gc_reclaimable_bytes") < 1<<20 ||
+		testutil.Metric(t, p.AdminURL, "anode_gc_unreferenced_chunks") < 1 {
+		if time.Now().After(written.Add(grace - 2*time.Second)) {
+			t.Fatal("no garbage collection pass reported the deleted object's chunk as reclaimable")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	for {
 		_, err := os.Stat(path)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -82,6 +91,13 @@ func TestGCAfterCleanRestart(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the deleted object's chunk is still on disk %v after a clean restart (grace %v, written %v before the restart)",
 				time.Since(restarted).Round(time.Millisecond), grace, restarted.Sub(written).Round(time.Millisecond))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// Once it is gone, nothing is left to reclaim.
+	for testutil.Metric(t, p.AdminURL, "anode_gc_reclaimable_bytes") != 0 {
+		if time.Since(restarted) > grace+10*time.Second {
+			t.Fatalf("anode_gc_reclaimable_bytes = %v after the chunk was freed", testutil.Metric(t, p.AdminURL, "anode_gc_reclaimable_bytes"))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
