@@ -85,6 +85,14 @@ func (o Op) String() string {
 		return "PutKMSKey"
 	case OpRewrapDataKey:
 		return "RewrapDataKey"
+	case OpSnapshotMark:
+		return "SnapshotMark"
+	case OpSnapshotUnmark:
+		return "SnapshotUnmark"
+	case OpPutSnapshot:
+		return "PutSnapshot"
+	case OpDeleteSnapshot:
+		return "DeleteSnapshot"
 	}
 	return fmt.Sprintf("Op(%d)", uint8(o))
 }
@@ -150,6 +158,11 @@ type Command struct {
 	KMSKey *KMSKey `json:"kmskey,omitempty"`
 	// RewrapDataKey: the version and its newly wrapped data key.
 	Rewrap *Rewrap `json:"rewrap,omitempty"`
+
+	// PutSnapshot: the snapshot record (bucketsnap.go). SnapshotUnmark:
+	// Seq is the index of the marker to drop.
+	Snapshot *Snapshot `json:"snap,omitempty"`
+	Seq      uint64    `json:"seq,omitempty"`
 }
 
 // encodingV1 is the first byte of every encoded command: the encoding
