@@ -393,7 +393,7 @@ func TestSnapshotPinsChunksAgainstGC(t *testing.T) {
 		c.Storage.GCIntervalSecs = 3600 // passes are run by the test
 	}})
 	c := testutil.S3Client(srv.Endpoint)
-	if _, err := c.CreateBucket(bg(), &s3.CreateBucketInput{Bucket: aws.String("gc")}); err != nil {
+	if _, err := c.CreateBucket(bg(), &s3.CreateBucketInput{Bucket: aws.String("gcpin")}); err != nil {
 		t.Fatal(err)
 	}
 	held, unheld := randBytes(100, 1<<20), randBytes(200, 1<<20)
@@ -402,11 +402,11 @@ func TestSnapshotPinsChunksAgainstGC(t *testing.T) {
 		x := hex.EncodeToString(sum[:])
 		return filepath.Join(srv.DataDir, "chunks", x[0:2], x[2:4], x)
 	}
-	put(t, c, "gc", "held", held)
-	put(t, c, "gc", "unheld", unheld)
-	del(t, c, "gc", "unheld")
-	createSnapshot(t, srv.AdminURL, "gc", "pin")
-	del(t, c, "gc", "held")
+	put(t, c, "gcpin", "held", held)
+	put(t, c, "gcpin", "unheld", unheld)
+	del(t, c, "gcpin", "unheld")
+	createSnapshot(t, srv.AdminURL, "gcpin", "pin")
+	del(t, c, "gcpin", "held")
 	for _, b := range [][]byte{held, unheld} {
 		if _, err := os.Stat(chunkPath(b)); err != nil {
 			t.Fatalf("chunk not on disk after its PUT: %v", err)
@@ -437,9 +437,9 @@ func TestSnapshotPinsChunksAgainstGC(t *testing.T) {
 	if _, err := os.Stat(chunkPath(held)); err != nil {
 		t.Fatalf("the chunk held by the snapshot was collected: %v", err)
 	}
-	got := readAll(t, c, "gc--pin--snap")
+	got := readAll(t, c, "gcpin--pin--snap")
 	sameContent(t, "snapshot after gc", got, map[string][]byte{"held": held})
 
-	deleteSnapshot(t, srv.AdminURL, "gc", "pin")
+	deleteSnapshot(t, srv.AdminURL, "gcpin", "pin")
 	gcUntilGone(chunkPath(held))
 }
