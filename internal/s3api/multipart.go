@@ -238,6 +238,9 @@ func parseCopySourceRange(s string) (*object.Range, error) {
 // uploadPartCopy serves UploadPartCopy (PUT /bucket/key?partNumber&uploadId
 // with x-amz-copy-source).
 func (a *api) uploadPartCopy(rq *request) error {
+	if err := noBody(rq); err != nil {
+		return err
+	}
 	q := rq.r.URL.Query()
 	n, err := partNumber(q)
 	if err != nil {
