@@ -11,6 +11,7 @@ import (
 const snapshotUsage = `usage: anode admin snapshot [--addr URL] [admin flags] create BUCKET [--name NAME]
        anode admin snapshot [--addr URL] [admin flags] list [BUCKET]
        anode admin snapshot [--addr URL] [admin flags] delete BUCKET NAME
+       anode admin snapshot [--addr URL] [admin flags] restore BUCKET NAME [--prefix P] [--to TARGET]
 A snapshot NAME of BUCKET reads through S3 as the read-only bucket BUCKET--NAME--snap.
 Requests are signed with the root credentials (ANODE_ROOT_USER, ANODE_ROOT_PASSWORD).`
 
@@ -67,6 +68,32 @@ func adminSnapshot(args []string) error {
 		method = http.MethodDelete
 		q.Set("bucket", rest[0])
 		q.Set("name", rest[1])
+	case "restore":
+		rf := flag.NewFlagSet("admin snapshot restore", flag.ContinueOnError)
+		prefix := rf.String("prefix", "", "restore only the keys with this prefix")
+		to := rf.String("to", "", "target bucket (default: the snapshot's own)")
+		if err := rf.Parse(rest); err != nil {
+			return err
+		}
+		pos := rf.Args()
+		if len(pos) < 2 {
+			return fmt.Errorf("%s", snapshotUsage)
+		}
+		if err := rf.Parse(pos[2:]); err != nil {
+			return err
+		}
+		if rf.NArg() != 0 {
+			return fmt.Errorf("%s", snapshotUsage)
+		}
+		method = http.MethodPost
+		q.Set("bucket", pos[0])
+		q.Set("name", pos[1])
+		if *prefix != "" {
+			q.Set("prefix", *prefix)
+		}
+		if *to != "" {
+			q.Set("target", *to)
+		}
 	default:
 		return fmt.Errorf("anode admin snapshot: unknown command %q\n%s", cmd, snapshotUsage)
 	}
@@ -75,6 +102,9 @@ func adminSnapshot(args []string) error {
 		return err
 	}
 	path := "/snapshots"
+	if cmd == "restore" {
+		path += "/restore"
+	}
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}

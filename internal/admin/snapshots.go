@@ -14,6 +14,7 @@ type Snapshotter interface {
 	CreateSnapshot(ctx context.Context, bucket, name string) (object.SnapshotInfo, error)
 	ListSnapshots(ctx context.Context, bucket string) ([]object.SnapshotInfo, error)
 	DeleteSnapshot(ctx context.Context, bucket, name string) error
+	RestoreSnapshot(ctx context.Context, bucket, name, prefix, target string) (object.RestoreResult, error)
 }
 
 // SnapshotRoutes are the bucket snapshots' admin endpoints, for
@@ -23,6 +24,10 @@ type Snapshotter interface {
 //	POST   /snapshots?bucket=B[&name=N]   take a snapshot (JSON answer)
 //	GET    /snapshots[?bucket=B]          list snapshots (JSON)
 //	DELETE /snapshots?bucket=B&name=N     delete one
+//	POST   /snapshots/restore?bucket=B&name=N[&prefix=P][&target=T]
+//	                                      copy the snapshot's objects (under P)
+//	                                      by reference into T (default B) as
+//	                                      new current versions (JSON report)
 func SnapshotRoutes(svc Snapshotter) map[string]http.Handler {
 	return map[string]http.Handler{
 		"POST /snapshots": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -48,6 +53,21 @@ func SnapshotRoutes(svc Snapshotter) map[string]http.Handler {
 				list = []object.SnapshotInfo{}
 			}
 			writeJSON(w, http.StatusOK, map[string]any{"snapshots": list})
+		}),
+		"POST /snapshots/restore": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			q := r.URL.Query()
+			if q.Get("bucket") == "" || q.Get("name") == "" {
+				http.Error(w, "bucket and name are required", http.StatusBadRequest)
+				return
+			}
+			res, err := svc.RestoreSnapshot(r.Context(), q.Get("bucket"), q.Get("name"), q.Get("prefix"), q.Get("target"))
+			if err != nil {
+				// What was restored before the error is reported too.
+				e := s3err.As(err)
+				writeJSON(w, e.Status, map[string]any{"error": err.Error(), "restored": res.Restored, "failed": res.Failed})
+				return
+			}
+			writeJSON(w, http.StatusOK, res)
 		}),
 		"DELETE /snapshots": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			q := r.URL.Query()

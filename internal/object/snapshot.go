@@ -3,6 +3,7 @@ package object
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/anode/anode/internal/meta"
@@ -127,4 +128,68 @@ func (s *Service) snapshotList(ctx context.Context, snap *meta.Snapshot, in List
 		out.Objects[i] = infoOf(in.Bucket, e.Key, e.Version, true)
 	}
 	return out, nil
+}
+
+// RestoreResult reports a restore: how many objects were written, and the
+// keys that could not be (with why).
+type RestoreResult struct {
+	Restored int               `json:"restored"`
+	Failed   map[string]string `json:"failed,omitempty"`
+}
+
+// maxRestoreFailures bounds the failures a restore reports (and goes on
+// after).
+const maxRestoreFailures = 100
+
+// RestoreSnapshot writes every object of a snapshot whose key starts with
+// prefix into target (the snapshot's own bucket for ""), as new current
+// versions: nothing in target is deleted, and keys the snapshot does not
+// hold are left as they are. Each object is a copy by reference
+// (CopyObject: the chunks are touched, not copied), so objects larger
+// than MaxCopySource, and SSE-C objects (whose key the server does not
+// have), are reported as failed.
+func (s *Service) RestoreSnapshot(ctx context.Context, bucket, name, prefix, target string) (RestoreResult, error) {
+	snap, err := s.meta.SnapshotOf(ctx, bucket, name)
+	if err != nil {
+		return RestoreResult{}, err
+	}
+	if target == "" {
+		target = bucket
+	}
+	if IsSnapshotBucket(target) {
+		return RestoreResult{}, s3err.AccessDenied.WithMessage("A snapshot is read-only.")
+	}
+	if _, err := s.meta.Bucket(ctx, target); err != nil {
+		return RestoreResult{}, err
+	}
+	virtual := snap.VirtualBucket()
+	var out RestoreResult
+	after := ""
+	for {
+		page, err := s.meta.SnapshotList(ctx, snap, prefix, "", after, 1000)
+		if err != nil {
+			return out, err
+		}
+		for _, e := range page.Entries {
+			if err := ctx.Err(); err != nil {
+				return out, err
+			}
+			_, err := s.CopyObject(ctx, CopyInput{SrcBucket: virtual, SrcKey: e.Key, DstBucket: target, DstKey: e.Key})
+			if err != nil {
+				if out.Failed == nil {
+					out.Failed = map[string]string{}
+				}
+				out.Failed[e.Key] = err.Error()
+				if len(out.Failed) >= maxRestoreFailures {
+					return out, fmt.Errorf("restore stopped after %d failures", len(out.Failed))
+				}
+				continue
+			}
+			out.Restored++
+		}
+		if !page.Truncated {
+			return out, nil
+		}
+		after = page.Next
+	}
 }

@@ -17,13 +17,20 @@ var errSnapshotReadOnly = s3err.AccessDenied.WithMessage("A snapshot is read-onl
 // until snapshot reads are authorized by the source bucket's policies,
 // every request of anyone but the root user.
 func (a *api) guardSnapshot(rq *request) error {
+	root := a.iam == nil || (rq.identity != nil && rq.identity.Root)
+	if h := rq.r.Header.Get("x-amz-copy-source"); h != "" && !root {
+		// Copying out of a snapshot reads it: the same rule as a GET.
+		if src, err := parseCopySource(h); err == nil && object.IsSnapshotBucket(src.bucket) {
+			return s3err.AccessDenied.WithMessage("Only the root user may read snapshots.")
+		}
+	}
 	if !object.IsSnapshotBucket(rq.bucket) {
 		return nil
 	}
 	if !snapshotReads[rq.op] {
 		return errSnapshotReadOnly
 	}
-	if a.iam != nil && (rq.identity == nil || !rq.identity.Root) {
+	if !root {
 		return s3err.AccessDenied.WithMessage("Only the root user may read snapshots.")
 	}
 	return nil
