@@ -385,6 +385,10 @@ func TestSnapshotConcurrentWrites(t *testing.T) {
 // chunk is freed, and checks that the held one's chunk survived and reads
 // back through the snapshot; deleting the snapshot frees it.
 //
+// The retention of versions a snapshot needs (meta preserve) was shown
+// necessary by TestSnapshotReadsBucketAsOfCut: with preserve made a no-op,
+// it fails with every overwritten or deleted key missing.
+//
 // Shown to fail with the pin removed: with kindHidden taken out of the
 // kinds meta.Store.EachChunkRef marks, the held chunk is swept in the same
 // pass as the unheld one and the test fails at "the chunk held by the
