@@ -309,7 +309,9 @@ func TestSnapshotConcurrentWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	const writers = 6
-	value := func(w, n int) []byte { return []byte(fmt.Sprintf("writer %d value %d %s", w, n, strings.Repeat("x", n))) }
+	value := func(w, n int) []byte {
+		return []byte(fmt.Sprintf("writer %d value %d %s", w, n, strings.Repeat("x", n)))
+	}
 	type event struct {
 		n          int
 		start, ack time.Time
