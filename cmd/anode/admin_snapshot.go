@@ -11,6 +11,7 @@ import (
 const snapshotUsage = `usage: anode admin snapshot [--addr URL] [admin flags] create BUCKET [--name NAME]
        anode admin snapshot [--addr URL] [admin flags] list [BUCKET]
        anode admin snapshot [--addr URL] [admin flags] delete BUCKET NAME
+       anode admin snapshot [--addr URL] [admin flags] usage BUCKET NAME
        anode admin snapshot [--addr URL] [admin flags] restore BUCKET NAME [--prefix P] [--to TARGET]
 A snapshot NAME of BUCKET reads through S3 as the read-only bucket BUCKET--NAME--snap.
 Requests are signed with the root credentials (ANODE_ROOT_USER, ANODE_ROOT_PASSWORD).`
@@ -68,6 +69,13 @@ func adminSnapshot(args []string) error {
 		method = http.MethodDelete
 		q.Set("bucket", rest[0])
 		q.Set("name", rest[1])
+	case "usage":
+		if len(rest) != 2 {
+			return fmt.Errorf("%s", snapshotUsage)
+		}
+		method = http.MethodGet
+		q.Set("bucket", rest[0])
+		q.Set("name", rest[1])
 	case "restore":
 		rf := flag.NewFlagSet("admin snapshot restore", flag.ContinueOnError)
 		prefix := rf.String("prefix", "", "restore only the keys with this prefix")
@@ -102,8 +110,8 @@ func adminSnapshot(args []string) error {
 		return err
 	}
 	path := "/snapshots"
-	if cmd == "restore" {
-		path += "/restore"
+	if cmd == "restore" || cmd == "usage" {
+		path += "/" + cmd
 	}
 	if len(q) > 0 {
 		path += "?" + q.Encode()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/anode/anode/internal/meta"
 	"github.com/anode/anode/internal/object"
 	"github.com/anode/anode/internal/s3err"
 )
@@ -15,6 +16,7 @@ type Snapshotter interface {
 	ListSnapshots(ctx context.Context, bucket string) ([]object.SnapshotInfo, error)
 	DeleteSnapshot(ctx context.Context, bucket, name string) error
 	RestoreSnapshot(ctx context.Context, bucket, name, prefix, target string) (object.RestoreResult, error)
+	SnapshotUsage(ctx context.Context, bucket, name string) (meta.SnapshotUsage, error)
 }
 
 // SnapshotRoutes are the bucket snapshots' admin endpoints, for
@@ -24,6 +26,8 @@ type Snapshotter interface {
 //	POST   /snapshots?bucket=B[&name=N]   take a snapshot (JSON answer)
 //	GET    /snapshots[?bucket=B]          list snapshots (JSON)
 //	DELETE /snapshots?bucket=B&name=N     delete one
+//	GET    /snapshots/usage?bucket=B&name=N  objects and logical bytes it shows,
+//	                                      and the bytes only it keeps (JSON)
 //	POST   /snapshots/restore?bucket=B&name=N[&prefix=P][&target=T]
 //	                                      copy the snapshot's objects (under P)
 //	                                      by reference into T (default B) as
@@ -68,6 +72,19 @@ func SnapshotRoutes(svc Snapshotter) map[string]http.Handler {
 				return
 			}
 			writeJSON(w, http.StatusOK, res)
+		}),
+		"GET /snapshots/usage": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			q := r.URL.Query()
+			if q.Get("bucket") == "" || q.Get("name") == "" {
+				http.Error(w, "bucket and name are required", http.StatusBadRequest)
+				return
+			}
+			u, err := svc.SnapshotUsage(r.Context(), q.Get("bucket"), q.Get("name"))
+			if err != nil {
+				snapshotError(w, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, u)
 		}),
 		"DELETE /snapshots": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			q := r.URL.Query()

@@ -525,3 +525,63 @@ func unescapeKey(b []byte) string {
 	}
 	return string(out)
 }
+
+// SnapshotUsage is what a snapshot holds, in logical bytes.
+type SnapshotUsage struct {
+	// Objects and Bytes count the objects the snapshot shows and their
+	// sizes.
+	Objects int64 `json:"objects"`
+	Bytes   int64 `json:"bytes"`
+	// OnlyBytes is the size of the hidden versions that no other snapshot
+	// needs: the logical bytes deleting this snapshot releases (their
+	// chunks may still be shared with other objects).
+	OnlyBytes int64 `json:"onlyBytes"`
+}
+
+// Usage computes a snapshot's usage: O(objects of the bucket).
+func (s *Store) Usage(ctx context.Context, snap *Snapshot) (SnapshotUsage, error) {
+	var u SnapshotUsage
+	page, err := s.SnapshotList(ctx, snap, "", "", "", int(^uint(0)>>1))
+	if err != nil {
+		return u, err
+	}
+	for _, e := range page.Entries {
+		u.Objects++
+		u.Bytes += e.Version.Size
+	}
+	r := s.db.NewSnapshot()
+	defer r.Close()
+	for g := 1; g <= s.groups; g++ {
+		sm := &StateMachine{gid: uint64(g)}
+		ms, err := sm.markers(r, snap.Bucket)
+		if err != nil {
+			return u, err
+		}
+		var others []uint64
+		for _, m := range ms {
+			if m != snap.Markers[g-1] {
+				others = append(others, m)
+			}
+		}
+		mine := []uint64{snap.Markers[g-1]}
+		p := bucketObjectsPrefix(uint64(g), kindHidden, snap.Bucket)
+		it, err := r.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
+		if err != nil {
+			return u, err
+		}
+		for it.First(); it.Valid(); it.Next() {
+			var h hiddenVersion
+			if err := json.Unmarshal(it.Value(), &h); err != nil {
+				it.Close()
+				return u, fmt.Errorf("hidden version %q: %w", it.Key(), err)
+			}
+			if !h.DeleteMarker && neededBy(mine, h.Seq, h.End) && !neededBy(others, h.Seq, h.End) {
+				u.OnlyBytes += h.Size
+			}
+		}
+		if err := it.Close(); err != nil {
+			return u, err
+		}
+	}
+	return u, nil
+}

@@ -193,3 +193,13 @@ func (s *Service) RestoreSnapshot(ctx context.Context, bucket, name, prefix, tar
 		after = page.Next
 	}
 }
+
+// SnapshotUsage reports the objects and logical bytes a snapshot shows,
+// and the bytes of the versions only it keeps (O(objects of the bucket)).
+func (s *Service) SnapshotUsage(ctx context.Context, bucket, name string) (meta.SnapshotUsage, error) {
+	snap, err := s.meta.SnapshotOf(ctx, bucket, name)
+	if err != nil {
+		return meta.SnapshotUsage{}, err
+	}
+	return s.meta.Usage(ctx, snap)
+}

@@ -57,6 +57,9 @@ func TestSnapshotAcrossCluster(t *testing.T) {
 	for i := 1; i < 10; i += 4 {
 		del(t, c3, "shared", fmt.Sprintf("obj%d", i))
 	}
+	if out := anodeAdmin(t, cl.Bin(), cl.Nodes[1].AdminURL, "snapshot", "usage", "shared", "nightly"); !strings.Contains(out, `"objects": 10,`) {
+		t.Fatalf("snapshot usage through node 2: %q", out)
+	}
 	sameContent(t, "snapshot read through node 2", readAll(t, c2, "shared--nightly--snap"), want)
 	sameContent(t, "snapshot read through node 3", readAll(t, c3, "shared--nightly--snap"), want)
 	if out := anodeAdmin(t, cl.Bin(), cl.Nodes[2].AdminURL, "snapshot", "list", "shared"); !strings.Contains(out, `"nightly"`) {

@@ -448,6 +448,11 @@ func TestSnapshotPinsChunksAgainstGC(t *testing.T) {
 	}
 	got := readAll(t, c, "gcpin--pin--snap")
 	sameContent(t, "snapshot after gc", got, map[string][]byte{"held": held})
+	st, body, err := testutil.AdminDo(srv.AdminURL, http.MethodGet, "/snapshots/usage?bucket=gcpin&name=pin")
+	var u struct{ Objects, Bytes, OnlyBytes int64 }
+	if err != nil || st != 200 || json.Unmarshal(body, &u) != nil || u.Objects != 1 || u.Bytes != 1<<20 || u.OnlyBytes != 1<<20 {
+		t.Fatalf("snapshot usage: %d %s %v, want 1 object of 1 MiB, 1 MiB only it keeps", st, body, err)
+	}
 
 	deleteSnapshot(t, srv.AdminURL, "gcpin", "pin")
 	gcUntilGone(chunkPath(held))
