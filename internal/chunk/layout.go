@@ -22,10 +22,8 @@ func (s *Store) path(h Hash) string {
 	return filepath.Join(s.dir, x[0:2], x[2:4], x)
 }
 
-// makeFanout creates the two fan-out directories of h. The group flush
-// that follows every write makes them durable with the chunk; one that
-// already existed but was created by a writer whose flush has not finished
-// is covered too, since our flush starts after it was created.
+// makeFanout creates the two fan-out directories of h (if missing). The
+// caller makes their entries durable (openFanout, durable.go).
 func (s *Store) makeFanout(h Hash) error {
 	x := h.String()
 	parent := s.dir

@@ -93,6 +93,15 @@ func quorum(n int) int { return n/2 + 1 }
 func (c *Chunks) Put(h chunk.Hash, data []byte) (bool, error) {
 	targets := c.Targets(h)
 	need := quorum(len(targets))
+	// Put returns at a majority while the other writes (the local one
+	// included) may still be reading data, and callers reuse their buffer
+	// for the next chunk as soon as Put returns: the stragglers get a copy
+	// of their own, or they would store the next chunk's bytes under this
+	// chunk's name (with block checksums that match them). With a single
+	// target (one node) Put waits for the one write, so no copy is needed.
+	if len(targets) > need {
+		data = bytes.Clone(data)
+	}
 	// A chunk this node already holds is probably held by its other
 	// replicas too: ask them to refresh it before sending the bytes. A new
 	// chunk goes straight to a PUT, saving the round trip.
