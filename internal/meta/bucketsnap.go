@@ -2,12 +2,15 @@ package meta
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -58,6 +61,9 @@ type Snapshot struct {
 	Name        string `json:"name"`
 	Incarnation uint64 `json:"inc"`
 	Created     int64  `json:"created"` // unix nanoseconds, proposer's clock
+	// Token is random, chosen by the attempt that took the snapshot; its
+	// markers hold it.
+	Token string `json:"token"`
 	// Markers[g-1] is the raft index of the snapshot's marker in
 	// placement group g.
 	Markers []uint64 `json:"markers"`
@@ -160,14 +166,37 @@ func (sm *StateMachine) preserve(b *pebble.Batch, bucket, key string, v *Version
 }
 
 func (sm *StateMachine) snapshotMark(b *pebble.Batch, index uint64, cmd *Command) (*Result, error) {
-	return &Result{Index: index}, b.Set(markerKey(sm.gid, cmd.Bucket, index), []byte(cmd.Key), nil)
+	return &Result{Index: index}, b.Set(markerKey(sm.gid, cmd.Bucket, index), []byte(cmd.SnapToken), nil)
 }
 
-// snapshotUnmark drops the marker at cmd.Seq and every hidden record no
-// remaining marker needs.
+// snapshotUnmark drops the marker at cmd.Seq (or, for Seq 0, every marker
+// of the bucket holding cmd.SnapToken: those of a failed attempt whose
+// index is unknown) and every hidden record no remaining marker needs.
 func (sm *StateMachine) snapshotUnmark(b *pebble.Batch, cmd *Command) (*Result, error) {
-	if err := b.Delete(markerKey(sm.gid, cmd.Bucket, cmd.Seq), nil); err != nil {
-		return nil, err
+	if cmd.Seq != 0 {
+		if err := b.Delete(markerKey(sm.gid, cmd.Bucket, cmd.Seq), nil); err != nil {
+			return nil, err
+		}
+	} else if cmd.SnapToken != "" {
+		p := bucketObjectsPrefix(sm.gid, kindMarker, cmd.Bucket)
+		it, err := b.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
+		if err != nil {
+			return nil, err
+		}
+		var drop [][]byte
+		for it.First(); it.Valid(); it.Next() {
+			if string(it.Value()) == cmd.SnapToken {
+				drop = append(drop, append([]byte(nil), it.Key()...))
+			}
+		}
+		if err := it.Close(); err != nil {
+			return nil, err
+		}
+		for _, k := range drop {
+			if err := b.Delete(k, nil); err != nil {
+				return nil, err
+			}
+		}
 	}
 	ms, err := sm.markers(b, cmd.Bucket)
 	if err != nil {
@@ -241,8 +270,15 @@ func (s *Store) CreateSnapshot(ctx context.Context, bucket, name string, now int
 	} else if !errors.Is(err, ErrNoSuchSnapshot) {
 		return nil, err
 	}
+	var tok [16]byte
+	rand.Read(tok[:])
 	snap := &Snapshot{Bucket: bucket, Name: name, Incarnation: bk.Incarnation, Created: now,
-		Markers: make([]uint64, s.groups)}
+		Token: hex.EncodeToString(tok[:]), Markers: make([]uint64, s.groups)}
+	// The markers carry a deadline, so that one whose outcome is unknown
+	// can be dropped for sure once it has passed (unmarkLate).
+	ctx, cancel := context.WithTimeout(ctx, markTimeout)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
 	type mark struct {
 		g   int
 		idx uint64
@@ -251,7 +287,7 @@ func (s *Store) CreateSnapshot(ctx context.Context, bucket, name string, now int
 	ch := make(chan mark, s.groups)
 	for g := 1; g <= s.groups; g++ {
 		go func(g int) {
-			r, err := s.Propose(ctx, uint64(g), &Command{Op: OpSnapshotMark, Bucket: bucket, Key: name, Incarnation: bk.Incarnation})
+			r, err := s.Propose(ctx, uint64(g), &Command{Op: OpSnapshotMark, Bucket: bucket, Key: name, Incarnation: bk.Incarnation, SnapToken: snap.Token})
 			m := mark{g: g, err: err}
 			if err == nil {
 				m.idx = r.Index
@@ -272,9 +308,30 @@ func (s *Store) CreateSnapshot(ctx context.Context, bucket, name string, now int
 	}
 	if first != nil {
 		s.dropMarkers(context.WithoutCancel(ctx), snap)
+		for i, idx := range snap.Markers {
+			if idx == 0 {
+				go s.unmarkLate(uint64(i+1), snap, deadline)
+			}
+		}
 		return nil, first
 	}
 	return snap, nil
+}
+
+// markTimeout bounds the commit of a snapshot's markers.
+const markTimeout = 30 * time.Second
+
+// unmarkLate drops, in group gid, the marker of a failed snapshot attempt
+// whose outcome is unknown: once the marker's deadline and ClockMargin have
+// passed, an unmark stamped later is applied after which the marker can no
+// longer apply (fence.go); if it applied before, the unmark finds it by
+// its token. Best effort: a marker left by a node that died here keeps
+// versions and its bucket until removed by hand.
+func (s *Store) unmarkLate(gid uint64, snap *Snapshot, deadline time.Time) {
+	time.Sleep(time.Until(deadline.Add(ClockMargin + time.Millisecond)))
+	ctx, cancel := context.WithTimeout(context.Background(), fenceTimeout)
+	defer cancel()
+	s.Propose(ctx, gid, &Command{Op: OpSnapshotUnmark, Bucket: snap.Bucket, SnapToken: snap.Token, Time: time.Now().UnixNano()})
 }
 
 func (s *Store) dropMarkers(ctx context.Context, snap *Snapshot) error {

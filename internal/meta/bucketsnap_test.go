@@ -34,7 +34,7 @@ func TestSnapshotKeepsAndReleasesVersions(t *testing.T) {
 	}
 	putv("a", "a1")
 	putv("b", "b1")
-	mark := g.apply(1, &Command{Op: OpSnapshotMark, Bucket: "b", Key: "s", Incarnation: inc})
+	mark := g.apply(1, &Command{Op: OpSnapshotMark, Bucket: "b", Key: "s", Incarnation: inc, SnapToken: "t1"})
 	if mark.Err != nil || mark.Index != g.index {
 		t.Fatalf("mark: %v, index %d (entry %d)", mark.Err, mark.Index, g.index)
 	}
@@ -61,5 +61,20 @@ func TestSnapshotKeepsAndReleasesVersions(t *testing.T) {
 	g.apply(1, &Command{Op: OpSnapshotUnmark, Bucket: "b", Seq: mark.Index})
 	if n := g.count(bucketObjectsPrefix(1, kindHidden, "b")) + g.count(bucketObjectsPrefix(1, kindMarker, "b")); n != 0 {
 		t.Fatalf("%d hidden versions and markers left after the unmark", n)
+	}
+}
+
+// TestUnmarkByToken drops the markers of a failed attempt by its token and
+// leaves another attempt's.
+func TestUnmarkByToken(t *testing.T) {
+	g := newGroups(t)
+	g.apply(SystemGroup, &Command{Op: OpCreateBucket, Bucket: "b", BucketRecord: &Bucket{Name: "b"}})
+	inc := g.bucket("b").Incarnation
+	g.apply(1, &Command{Op: OpSnapshotMark, Bucket: "b", Key: "s", Incarnation: inc, SnapToken: "failed"})
+	keep := g.apply(1, &Command{Op: OpSnapshotMark, Bucket: "b", Key: "s", Incarnation: inc, SnapToken: "good"})
+	g.apply(1, &Command{Op: OpSnapshotUnmark, Bucket: "b", SnapToken: "failed"})
+	ms, err := NewStateMachine(1).markers(g.db, "b")
+	if err != nil || len(ms) != 1 || ms[0] != keep.Index {
+		t.Fatalf("markers after unmarking the failed attempt: %v %v, want [%d]", ms, err, keep.Index)
 	}
 }

@@ -163,6 +163,9 @@ type Command struct {
 	// Seq is the index of the marker to drop.
 	Snapshot *Snapshot `json:"snap,omitempty"`
 	Seq      uint64    `json:"seq,omitempty"`
+	// SnapToken names one attempt to take a snapshot (SnapshotMark); a
+	// SnapshotUnmark with Seq 0 drops the bucket's markers of that token.
+	SnapToken string `json:"stok,omitempty"`
 }
 
 // encodingV1 is the first byte of every encoded command: the encoding
