@@ -204,7 +204,8 @@ func adminStatus(args []string) error {
 			Groups  int `json:"groups"`
 			Settled int `json:"settled"`
 		} `json:"placement"`
-		Storage *server.StorageStatus `json:"storage"`
+		Lifecycle []lifecycleStatus     `json:"lifecycle"`
+		Storage   *server.StorageStatus `json:"storage"`
 	}
 	if err := json.Unmarshal(body, &st); err != nil {
 		return fmt.Errorf("admin status: %w", err)
@@ -249,5 +250,8 @@ func adminStatus(args []string) error {
 	for _, g := range st.Groups {
 		fmt.Fprintf(w, "%d\t%d\t%d\t%d\t%d\t%v\t%v\n", g.ID, g.Leader, g.Term, g.Commit, g.Applied, g.Voters, g.Learners)
 	}
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return printLifecycle(st.Lifecycle)
 }

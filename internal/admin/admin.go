@@ -49,6 +49,9 @@ type Config struct {
 	// JoinToken serves POST /cluster/join-token?ttl=D.
 	JoinToken http.HandlerFunc
 	Pprof     bool
+	// Lifecycle reports what the lifecycle runner did per bucket, for the
+	// "lifecycle" field of /cluster/status.
+	Lifecycle func() any
 
 	// Auth verifies the signature of requests to the authenticated
 	// endpoints (an *auth.Verifier). Nil refuses them all.
@@ -205,6 +208,9 @@ func NewHandler(cfg Config) http.Handler {
 			if st := cfg.Reconcile(); st != nil {
 				out["placement"] = map[string]int{"groups": st.Groups, "settled": st.Settled}
 			}
+		}
+		if cfg.Lifecycle != nil {
+			out["lifecycle"] = cfg.Lifecycle()
 		}
 		enc.Encode(out)
 	})

@@ -137,3 +137,32 @@ func TestEntryEncoding(t *testing.T) {
 		t.Fatal("an empty entry decodes as a proposal")
 	}
 }
+
+// TestQueuedProposalExpires: a forwarded proposal that waited in a peer's
+// send queue past its deadline is not sent; other messages and live
+// proposals are, and the message the caller holds is not changed.
+//
+// Shown to fail with the protection removed: with sendLoop not calling
+// dropExpired (dropExpired returning its batch as is), the expired
+// proposal is still in the batch.
+func TestQueuedProposalExpires(t *testing.T) {
+	now := time.Now()
+	late := pb.Entry{Type: pb.EntryNormal, Data: encodeEntry(1, now.Add(-time.Second), []byte("late"))}
+	live := pb.Entry{Type: pb.EntryNormal, Data: encodeEntry(2, now.Add(time.Minute), []byte("live"))}
+	held := []pb.Entry{late}
+	batch := []GroupMessage{
+		{Group: 1, Msg: pb.Message{Type: pb.MsgProp, Entries: held}},
+		{Group: 2, Msg: pb.Message{Type: pb.MsgProp, Entries: []pb.Entry{late, live}}},
+		{Group: 3, Msg: pb.Message{Type: pb.MsgHeartbeat}},
+	}
+	got := dropExpired(batch, now)
+	if len(got) != 2 || got[0].Group != 2 || got[1].Group != 3 {
+		t.Fatalf("kept %+v, want the live proposal of group 2 and the heartbeat", got)
+	}
+	if len(got[0].Msg.Entries) != 1 || string(got[0].Msg.Entries[0].Data) != string(live.Data) {
+		t.Fatalf("group 2 kept entries %v, want only the live one", got[0].Msg.Entries)
+	}
+	if string(held[0].Data) != string(late.Data) {
+		t.Fatal("dropExpired changed the entries the caller holds")
+	}
+}

@@ -167,6 +167,10 @@ func (t *HTTPTransport) sendLoop(p *peerLink) {
 				break gather
 			}
 		}
+		// A proposal that waited out a partition in this queue is not
+		// delivered after its deadline (the leader would drop it too; this
+		// spares the bytes, and covers a leader of an older version).
+		batch = dropExpired(batch, time.Now())
 		err := t.post(p, batch)
 		hasSnap := false
 		for _, m := range batch {
@@ -315,4 +319,22 @@ func (h *Host) Handler(maxBody int64) http.Handler {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
+}
+
+// dropExpired removes from a batch the proposals whose deadline is before
+// now (DropExpiredProposals), and the forwarded proposals left empty. The
+// entries of a proposal are copied before filtering: raft may still hold
+// the slice the message carries.
+func dropExpired(batch []GroupMessage, now time.Time) []GroupMessage {
+	kept := batch[:0]
+	for _, m := range batch {
+		if m.Msg.Type == pb.MsgProp {
+			m.Msg.Entries = append([]pb.Entry(nil), m.Msg.Entries...)
+			if !DropExpiredProposals(&m.Msg, now) {
+				continue
+			}
+		}
+		kept = append(kept, m)
+	}
+	return kept
 }

@@ -27,6 +27,10 @@ type Config struct {
 	Logging LoggingConfig `toml:"logging"`
 	Audit   AuditConfig   `toml:"audit"`
 	KMS     KMSConfig     `toml:"kms"`
+	// Lifecycle configures the background runner of bucket lifecycle rules.
+	Lifecycle LifecycleConfig `toml:"lifecycle"`
+	// Notify configures the targets of bucket event notifications.
+	Notify NotifyConfig `toml:"notify"`
 
 	// RootUser and RootPassword are the root credentials. They come only
 	// from ANODE_ROOT_USER and ANODE_ROOT_PASSWORD, never from the file,
@@ -148,6 +152,9 @@ type StorageConfig struct {
 	GCGraceSecs int `toml:"gc_grace_secs"`
 	// GCIntervalSecs is the time between two garbage collection sweeps.
 	GCIntervalSecs int `toml:"gc_interval_secs"`
+	// FreeSpaceReserve is the free space the node keeps on the filesystem
+	// of its chunks: below it, new data is refused (507). 0 disables it.
+	FreeSpaceReserve Size `toml:"free_space_reserve"`
 	// ScrubRate is how many bytes of chunk data per second the scrubber
 	// reads and verifies. 0 turns the scrubber off.
 	ScrubRate Size `toml:"scrub_rate"`
@@ -274,6 +281,45 @@ type LoggingConfig struct {
 	MaxSize Size `toml:"max_size"`
 }
 
+// LifecycleConfig configures the lifecycle runner (internal/lifecycle).
+type LifecycleConfig struct {
+	// IntervalSecs is the time between two lifecycle runs.
+	IntervalSecs int `toml:"interval_secs"`
+	// Rate bounds the lifecycle actions (expirations, removals, aborts)
+	// one node proposes per second.
+	Rate int `toml:"rate"`
+	// DaySeconds is the length of a lifecycle rule's day. Only tests
+	// should change it from 86400.
+	DaySeconds int `toml:"day_seconds"`
+}
+
+// Interval returns IntervalSecs as a duration.
+func (c LifecycleConfig) Interval() time.Duration { return secs(c.IntervalSecs) }
+
+// Day returns DaySeconds as a duration.
+func (c LifecycleConfig) Day() time.Duration { return secs(c.DaySeconds) }
+
+// NotifyConfig configures the event notification targets
+// (internal/notify). A target is configured when its address is set.
+type NotifyConfig struct {
+	// QueueDir holds the persistent queues of events awaiting delivery;
+	// empty means <storage.data_dir>/notify.
+	QueueDir string `toml:"queue_dir"`
+	// QueueLimit is the most events waiting per target; more are dropped
+	// (and counted).
+	QueueLimit int `toml:"queue_limit"`
+	// WebhookEndpoint is the URL events are POSTed to (ARN
+	// arn:anode:sqs::1:webhook); WebhookAuthorization, if set, is sent as
+	// the Authorization header.
+	WebhookEndpoint      string `toml:"webhook_endpoint"`
+	WebhookAuthorization string `toml:"webhook_authorization"`
+	// RedisAddr is the host:port of a Redis server that events are
+	// appended to, as the list RedisKey (ARN arn:anode:sqs::1:redis).
+	RedisAddr     string `toml:"redis_addr"`
+	RedisPassword string `toml:"redis_password"`
+	RedisKey      string `toml:"redis_key"`
+}
+
 // AuditConfig configures the audit log (package audit).
 type AuditConfig struct {
 	// File is the audit log, one JSON line per request; empty writes the
@@ -322,6 +368,7 @@ func Default() *Config {
 			InlineThreshold:   64 * KiB,
 			GCGraceSecs:       3600,
 			GCIntervalSecs:    600,
+			FreeSpaceReserve:  256 * MiB,
 			ScrubRate:         16 * MiB,
 			ScrubPauseSecs:    60,
 		},
@@ -357,6 +404,15 @@ func Default() *Config {
 			Level:   "info",
 			Rotate:  true,
 			MaxSize: 100 * MiB,
+		},
+		Lifecycle: LifecycleConfig{
+			IntervalSecs: 3600,
+			Rate:         100,
+			DaySeconds:   86400,
+		},
+		Notify: NotifyConfig{
+			QueueLimit: 100000,
+			RedisKey:   "anode-events",
 		},
 		Audit:              AuditConfig{MaxSize: 100 * MiB, MaxBackups: 10, WebhookBatch: 100, WebhookBuffer: 10000},
 		RootUser:           defaultRootUser,

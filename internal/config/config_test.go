@@ -101,11 +101,12 @@ func TestSampleFile(t *testing.T) {
 			SyncWrites:        true,
 			MetadataCacheSize: 104857600,
 			IOThreads:         8,
-			InlineThreshold:   64 * KiB, // default
-			GCGraceSecs:       3600,     // default
-			GCIntervalSecs:    600,      // default
-			ScrubRate:         16 * MiB, // default
-			ScrubPauseSecs:    60,       // default
+			InlineThreshold:   64 * KiB,  // default
+			GCGraceSecs:       3600,      // default
+			GCIntervalSecs:    600,       // default
+			FreeSpaceReserve:  256 * MiB, // default
+			ScrubRate:         16 * MiB,  // default
+			ScrubPauseSecs:    60,        // default
 		},
 		S3: S3Config{
 			Region:             "",                    // default
@@ -116,11 +117,13 @@ func TestSampleFile(t *testing.T) {
 			MinPartSize:        5242880,
 			VirtualHostStyle:   false,
 		},
-		Raft:    RaftConfig{SnapshotInterval: 10000, MaxLogEntries: 100000, CompactionThreshold: 50000, EnableCompaction: true},
-		Parquet: ParquetConfig{EnableCache: true, CacheSize: 268435456, RowGroupSize: 100000, EnablePredicatePushdown: true, EnableColumnPruning: true},
-		Metrics: MetricsConfig{Enabled: true, IntervalSecs: 15, RetentionSecs: 0, Auth: "none"},
-		Logging: LoggingConfig{Level: "info", JSONFormat: false, File: "/var/log/anode/anode.log", Rotate: true, MaxSize: 104857600},
-		Audit:   AuditConfig{MaxSize: 104857600, MaxBackups: 10, WebhookBatch: 100, WebhookBuffer: 10000}, // defaults
+		Raft:      RaftConfig{SnapshotInterval: 10000, MaxLogEntries: 100000, CompactionThreshold: 50000, EnableCompaction: true},
+		Parquet:   ParquetConfig{EnableCache: true, CacheSize: 268435456, RowGroupSize: 100000, EnablePredicatePushdown: true, EnableColumnPruning: true},
+		Metrics:   MetricsConfig{Enabled: true, IntervalSecs: 15, RetentionSecs: 0, Auth: "none"},
+		Logging:   LoggingConfig{Level: "info", JSONFormat: false, File: "/var/log/anode/anode.log", Rotate: true, MaxSize: 104857600},
+		Audit:     AuditConfig{MaxSize: 104857600, MaxBackups: 10, WebhookBatch: 100, WebhookBuffer: 10000}, // defaults
+		Lifecycle: LifecycleConfig{IntervalSecs: 3600, Rate: 100, DaySeconds: 86400},
+		Notify:    NotifyConfig{QueueLimit: 100000, RedisKey: "anode-events"},
 
 		RootUser:           "minioadmin",
 		RootPassword:       "minioadmin",

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -95,6 +96,7 @@ func (c *Config) validate(sources map[string]string) error {
 	}
 	inRange(ch, "storage.gc_grace_secs", st.GCGraceSecs, 1, maxMonthSecs)
 	inRange(ch, "storage.gc_interval_secs", st.GCIntervalSecs, 1, maxDaySecs)
+	inRange(ch, "storage.free_space_reserve", st.FreeSpaceReserve, 0, 1*TiB)
 	inRange(ch, "storage.scrub_rate", st.ScrubRate, 0, 10*GiB)
 	inRange(ch, "storage.scrub_pause_secs", st.ScrubPauseSecs, 1, maxDaySecs)
 
@@ -152,6 +154,27 @@ func (c *Config) validate(sources map[string]string) error {
 		ch.fail("logging.level", "%v", err)
 	}
 	inRange(ch, "logging.max_size", l.MaxSize, 1*MiB, 100*GiB)
+
+	lc := &c.Lifecycle
+	inRange(ch, "lifecycle.interval_secs", lc.IntervalSecs, 1, maxDaySecs)
+	inRange(ch, "lifecycle.rate", lc.Rate, 1, 100_000)
+	inRange(ch, "lifecycle.day_seconds", lc.DaySeconds, 1, 86400)
+
+	nt := &c.Notify
+	inRange(ch, "notify.queue_limit", nt.QueueLimit, 1, 10_000_000)
+	if e := nt.WebhookEndpoint; e != "" {
+		if u, err := url.Parse(e); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			ch.fail("notify.webhook_endpoint", "%q is not an http:// or https:// URL", e)
+		}
+	}
+	if nt.RedisAddr != "" {
+		if _, _, err := net.SplitHostPort(nt.RedisAddr); err != nil {
+			ch.fail("notify.redis_addr", "%q is not host:port", nt.RedisAddr)
+		}
+		if nt.RedisKey == "" {
+			ch.fail("notify.redis_key", "must not be empty when notify.redis_addr is set")
+		}
+	}
 
 	au := &c.Audit
 	inRange(ch, "audit.max_size", au.MaxSize, 1*MiB, 100*GiB)

@@ -26,6 +26,11 @@ const (
 	OpSetMembers     Op = 11
 	OpAddNode        Op = 12
 	OpRemoveNode     Op = 13
+	// Object Lock and lifecycle (objectlock.go, expire.go), numbered apart
+	// so that concurrent additions do not collide.
+	OpPutRetention Op = 48
+	OpPutLegalHold Op = 49
+	OpExpire       Op = 50
 	// OpIAM changes a user, access key, group or policy (iam.go). Its
 	// number stands apart so that new object commands need not skip it.
 	OpIAM Op = 64
@@ -69,6 +74,12 @@ func (o Op) String() string {
 		return "AddNode"
 	case OpRemoveNode:
 		return "RemoveNode"
+	case OpPutRetention:
+		return "PutRetention"
+	case OpPutLegalHold:
+		return "PutLegalHold"
+	case OpExpire:
+		return "Expire"
 	case OpIAM:
 		return "IAM"
 	case OpLockBucket:
@@ -152,6 +163,14 @@ type Command struct {
 	// (Members[0].Addr); RemoveNode: the node's ID (Members[0].ID).
 	Members []cluster.Node `json:"members,omitempty"`
 
+	// Object Lock (objectlock.go). BypassGovernance lets a delete or a
+	// retention change pass an unexpired GOVERNANCE retention; Lock is
+	// the retention (PutRetention) or legal hold (PutLegalHold) to set.
+	BypassGovernance bool  `json:"bgr,omitempty"`
+	Lock             *Lock `json:"lock,omitempty"`
+	// Expire (expire.go): the sequence number of the version the
+	// lifecycle rule saw; the command does nothing unless it still is.
+	IfSeq uint64 `json:"ifseq,omitempty"`
 	// IAM: the identity change (iam.go).
 	IAM *IAMCommand `json:"iam,omitempty"`
 	// PutKMSKey: the key record to write.

@@ -104,7 +104,8 @@ func (f *bucketFence) refuses(inc uint64) error {
 // so carries the bucket's incarnation).
 func objectOp(op Op) bool {
 	switch op {
-	case OpPutObject, OpDeleteObject, OpCreateUpload, OpPutPart, OpCompleteUpload, OpAbortUpload, OpPutTags, OpSnapshotMark:
+	case OpPutObject, OpDeleteObject, OpCreateUpload, OpPutPart, OpCompleteUpload, OpAbortUpload, OpPutTags,
+		OpPutRetention, OpPutLegalHold, OpExpire, OpSnapshotMark:
 		return true
 	}
 	return false

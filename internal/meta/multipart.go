@@ -29,6 +29,8 @@ type Upload struct {
 	// (COMPOSITE or FULL_OBJECT).
 	ChecksumAlgorithm string `json:"cka,omitempty"`
 	ChecksumType      string `json:"ckt,omitempty"`
+	// Lock is the Object Lock state the completed object gets.
+	Lock *Lock `json:"lock,omitempty"`
 	// Encryption is the encryption of the object to be (its data key
 	// sealed; no chunk keys): every part is encrypted under it.
 	Encryption *Encryption `json:"enc,omitempty"`

@@ -81,6 +81,8 @@ type Version struct {
 	// Parquet holds the encoded footer index of a Parquet object (sealed
 	// by the data key when the version is encrypted).
 	Parquet []byte `json:"pq,omitempty"`
+	// Lock is the version's Object Lock retention and legal hold (objectlock.go).
+	Lock *Lock `json:"lock,omitempty"`
 	// Encryption is set when the data is encrypted (encryption.go).
 	Encryption *Encryption `json:"enc,omitempty"`
 }
@@ -123,6 +125,13 @@ type Bucket struct {
 	Versioning string            `json:"versioning,omitempty"` // "", Enabled, Suspended
 	Tags       map[string]string `json:"tags,omitempty"`
 	CORS       []byte            `json:"cors,omitempty"` // the CORSConfiguration XML as given
+	// ObjectLock is the bucket's Object Lock configuration (objectlock.go).
+	ObjectLock *BucketLock `json:"lock,omitempty"`
+	// Lifecycle and Notification are the bucket's lifecycle rules and
+	// event notification configuration, encoded by internal/lifecycle and
+	// internal/notify; opaque here.
+	Lifecycle    []byte `json:"lc,omitempty"`
+	Notification []byte `json:"ntf,omitempty"`
 	// Policy is the bucket policy JSON as given; PublicAccessBlock the
 	// bucket's PublicAccessBlockConfiguration (package iam reads both).
 	Policy            []byte             `json:"policy,omitempty"`

@@ -80,6 +80,12 @@ func (sm *StateMachine) apply(b *pebble.Batch, index uint64, cmd *Command) (*Res
 		return sm.putTags(b, cmd)
 	case OpSetMembers, OpAddNode, OpRemoveNode:
 		return sm.changeMembers(b, cmd)
+	case OpPutRetention:
+		return sm.putRetention(b, cmd)
+	case OpPutLegalHold:
+		return sm.putLegalHold(b, cmd)
+	case OpExpire:
+		return sm.expire(b, index, cmd)
 	case OpIAM:
 		return sm.applyIAM(b, cmd)
 	case OpLockBucket:
@@ -159,6 +165,9 @@ func (sm *StateMachine) updateBucket(b *pebble.Batch, cmd *Command) (*Result, er
 	if cur.Rev != cmd.BucketRecord.Rev {
 		return &Result{Err: ErrBucketChanged}, nil
 	}
+	if refusal := bucketLockRefusal(&cur, cmd.BucketRecord); refusal != nil {
+		return &Result{Err: refusal}, nil
+	}
 	rec := *cmd.BucketRecord
 	rec.Rev++
 	// What apply owns is not the proposer's to change.
@@ -196,6 +205,9 @@ func (sm *StateMachine) putObject(b *pebble.Batch, index uint64, cmd *Command) (
 		if !etagMatches(cmd.IfMatch, cur.ETag) {
 			return &Result{Err: s3err.PreconditionFailed}, nil
 		}
+	}
+	if refusal, err := sm.putLockRefusal(b, cmd, &cur, found); err != nil || refusal != nil {
+		return &Result{Err: refusal}, err
 	}
 	v := *cmd.Version
 	v.Seq = index
@@ -321,6 +333,9 @@ func (sm *StateMachine) deleteObject(b *pebble.Batch, index uint64, cmd *Command
 		if !found {
 			return &Result{}, nil
 		}
+		if refusal := lockRefusal(&cur, cmd); refusal != nil {
+			return &Result{Err: refusal}, nil
+		}
 		st, err := sm.stats(b)
 		if err != nil {
 			return nil, err
@@ -336,8 +351,9 @@ func (sm *StateMachine) deleteObject(b *pebble.Batch, index uint64, cmd *Command
 		return &Result{Deleted: &cur}, setJSON(b, statsKey(sm.gid), &st)
 	}
 	marker := &Command{
-		Op: OpPutObject, Bucket: cmd.Bucket, Key: cmd.Key, Versioning: cmd.Versioning,
-		Version: &Version{DeleteMarker: true, Modified: cmd.Time},
+		Op: OpPutObject, Time: cmd.Time, Bucket: cmd.Bucket, Key: cmd.Key, Versioning: cmd.Versioning,
+		BypassGovernance: cmd.BypassGovernance,
+		Version:          &Version{DeleteMarker: true, Modified: cmd.Time},
 	}
 	return sm.putObject(b, index, marker)
 }
@@ -354,6 +370,9 @@ func (sm *StateMachine) deleteVersion(b *pebble.Batch, index uint64, cmd *Comman
 		return nil, err
 	}
 	if found && versionIs(&cur, cmd.VersionID) {
+		if refusal := lockRefusal(&cur, cmd); refusal != nil {
+			return &Result{Err: refusal}, nil
+		}
 		if err := sm.preserve(b, cmd.Bucket, cmd.Key, &cur, index); err != nil {
 			return nil, err
 		}
@@ -389,6 +408,9 @@ func (sm *StateMachine) deleteVersion(b *pebble.Batch, index uint64, cmd *Comman
 	if victim == nil {
 		// S3 answers a delete of a version that does not exist with success.
 		return &Result{}, nil
+	}
+	if refusal := lockRefusal(victim, cmd); refusal != nil {
+		return &Result{Err: refusal}, nil
 	}
 	if err := sm.preserve(b, cmd.Bucket, cmd.Key, victim, index); err != nil {
 		return nil, err

@@ -63,6 +63,9 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (ObjectInfo, err
 		v.Tags = in.Tags
 	}
 	now := s.now()
+	if v.Lock, err = versionLock(dst, in.Lock, now); err != nil {
+		return ObjectInfo{}, err
+	}
 	v.Modified = now.UnixNano()
 	var firstTouch time.Time
 	for i, c := range src.Chunks {
@@ -73,7 +76,11 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (ObjectInfo, err
 			return ObjectInfo{}, err
 		}
 	}
-	return s.commitVersion(ctx, dst, in.DstKey, v, firstTouch, "", "")
+	info, err := s.commitVersion(ctx, dst, in.DstKey, v, firstTouch, "", "")
+	if err == nil {
+		s.emit(ctx, dst, EventCopy, in.DstKey, info)
+	}
+	return info, err
 }
 
 // DeleteObject deletes a key (adding a delete marker when the bucket is
@@ -101,14 +108,19 @@ func (s *Service) DeleteObject(ctx context.Context, bucket, key, versionID, ifMa
 	res, err := s.meta.Propose(ctx, s.meta.GroupOf(bucket, key), &meta.Command{
 		Op: meta.OpDeleteObject, Time: s.now().UnixNano(), Bucket: bucket, Key: key,
 		Versioning: b.Versioning, VersionID: versionID, IfMatch: ifMatch, Incarnation: b.Incarnation,
+		BypassGovernance: governanceBypass(ctx),
 	})
 	if err != nil {
 		return DeleteResult{}, err
 	}
 	switch {
 	case res.Version != nil: // a delete marker was created
+		s.emit(ctx, b, EventDeleteMarker, key, infoOf(bucket, key, res.Version, true))
 		return DeleteResult{VersionID: res.Version.VersionID, DeleteMarker: true}, nil
 	case res.Deleted != nil:
+		info := infoOf(bucket, key, res.Deleted, false)
+		info.VersionID = versionID
+		s.emit(ctx, b, EventDelete, key, info)
 		return DeleteResult{VersionID: versionID, DeleteMarker: res.Deleted.DeleteMarker}, nil
 	}
 	return DeleteResult{VersionID: versionID}, nil

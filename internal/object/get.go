@@ -46,6 +46,9 @@ func (s *Service) lookup(ctx context.Context, bucket, key, versionID string) (*m
 		// without it is the "null" version, and AWS names it so.
 		info.VersionID = meta.VersionIDOf(v)
 	}
+	if latest {
+		info.Expiration = s.expirationOf(b, key, v)
+	}
 	if v.DeleteMarker {
 		if versionID != "" {
 			return nil, info, s3err.MethodNotAllowed.WithMessage("The specified method is not allowed against this resource.")

@@ -37,6 +37,9 @@ type CreateUploadInput struct {
 	// default: FULL_OBJECT for CRC64NVME, COMPOSITE for the others).
 	ChecksumAlgorithm string
 	ChecksumType      string
+	// Lock is the Object Lock state the object asks for (nil: the
+	// bucket's default retention when the upload completes).
+	Lock *LockRequest
 	// SSE is the encryption of the object to be (nil: the bucket's default).
 	SSE *SSE
 }
@@ -179,6 +182,12 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in CreateUploadInpu
 	if err != nil {
 		return UploadInfo{}, err
 	}
+	// Only what the request asked for is kept; the default retention is
+	// the bucket's at completion.
+	explicit, err := versionLock(&meta.Bucket{ObjectLock: bucketLockOnly(bucket)}, in.Lock, s.now())
+	if err != nil {
+		return UploadInfo{}, err
+	}
 	algo, typ := strings.ToUpper(in.ChecksumAlgorithm), strings.ToUpper(in.ChecksumType)
 	if algo != "" {
 		if _, err := NewChecksum(algo); err != nil {
@@ -204,7 +213,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in CreateUploadInpu
 	now := s.now()
 	u := &meta.Upload{
 		ID: hex.EncodeToString(id[:]), Bucket: in.Bucket, Key: in.Key, Initiated: now.UnixNano(),
-		Meta: in.Meta, Tags: in.Tags, ChecksumAlgorithm: algo, ChecksumType: typ,
+		Meta: in.Meta, Tags: in.Tags, ChecksumAlgorithm: algo, ChecksumType: typ, Lock: explicit,
 	}
 	if keys != nil {
 		u.Encryption = keys.enc
@@ -576,6 +585,11 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 	v.Chunks = nil
 	now := s.now()
 	v.Modified = now.UnixNano()
+	lock := meta.Lock{}
+	if u.Lock != nil {
+		lock = *u.Lock
+	}
+	v.Lock = withDefaultRetention(bucket, lock, now)
 	ctx, cancel := background(ctx)
 	defer cancel()
 	res, err := s.meta.Propose(ctx, s.meta.GroupOf(in.Bucket, in.Key), &meta.Command{
@@ -586,7 +600,9 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	return infoOf(in.Bucket, in.Key, res.Version, true), nil
+	info := infoOf(in.Bucket, in.Key, res.Version, true)
+	s.emit(ctx, bucket, EventComplete, in.Key, info)
+	return info, nil
 }
 
 // objectChecksum sets the checksum of a multipart object from its parts'
@@ -715,31 +731,4 @@ func (s *Service) ListMultipartUploads(ctx context.Context, in ListUploadsInput)
 		out.Uploads = append(out.Uploads, uploadInfo(&page.Uploads[i]))
 	}
 	return out, nil
-}
-
-// AbortStaleUploads aborts every multipart upload of this node's groups
-// initiated more than maxAge ago, so that abandoned uploads do not keep
-// their parts' chunks forever. It returns how many it aborted. The server
-// runs it periodically.
-func (s *Service) AbortStaleUploads(ctx context.Context, maxAge time.Duration) (int, error) {
-	cutoff := s.now().Add(-maxAge).UnixNano()
-	var stale []meta.Upload
-	err := s.meta.EachUpload(func(u meta.Upload) error {
-		if u.Initiated < cutoff {
-			stale = append(stale, u)
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, u := range stale {
-		err := s.AbortMultipartUpload(ctx, u.Bucket, u.Key, u.ID)
-		if err != nil && s3err.As(err).Code != s3err.NoSuchUpload.Code && s3err.As(err).Code != s3err.NoSuchBucket.Code {
-			return n, fmt.Errorf("abort stale upload %s of %s/%s: %w", u.ID, u.Bucket, u.Key, err)
-		}
-		n++
-	}
-	return n, nil
 }

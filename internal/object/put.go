@@ -37,6 +37,10 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error
 	if err := s.checkSpace(); err != nil {
 		return ObjectInfo{}, err
 	}
+	lock, err := versionLock(bucket, in.Lock, s.now())
+	if err != nil {
+		return ObjectInfo{}, err
+	}
 	keys, err := s.newKeys(ctx, bucket, in.SSE)
 	if err != nil {
 		return ObjectInfo{}, err
@@ -53,9 +57,18 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (ObjectInfo, error
 	v.Meta = in.Meta
 	v.Tags = in.Tags
 	keys.sealVersion(v, body.sealedKeys)
+	v.Lock = lock
 	now := s.now()
 	v.Modified = now.UnixNano()
-	return s.commitVersion(ctx, bucket, in.Key, v, body.firstTouch, in.IfMatch, in.IfNoneMatch)
+	info, err := s.commitVersion(ctx, bucket, in.Key, v, body.firstTouch, in.IfMatch, in.IfNoneMatch)
+	if err == nil {
+		name := EventPut
+		if in.Event != "" {
+			name = in.Event
+		}
+		s.emit(ctx, bucket, name, in.Key, info)
+	}
+	return info, err
 }
 
 // commitVersion proposes a new version of a key and returns its info.
@@ -248,7 +261,7 @@ func infoOf(bucket, key string, v *meta.Version, latest bool) ObjectInfo {
 		IsDeleteMarker: v.DeleteMarker, Size: v.Size,
 		LastModified: time.Unix(0, v.Modified).UTC(),
 		Meta:         v.Meta, Checksums: v.Checksums, ChecksumType: v.ChecksumType,
-		TagCount: len(v.Tags), StorageClass: "STANDARD",
+		TagCount: len(v.Tags), StorageClass: "STANDARD", Lock: v.Lock, Sequence: v.Seq,
 		Encryption: infoEncryption(v.Encryption),
 	}
 	if v.ETag != "" {

@@ -92,6 +92,12 @@ type Config struct {
 	// Now is the clock for LastModified times; nil means time.Now.
 	Now     func() time.Time
 	Parquet ParquetConfig
+	// LifecycleDay is the length of a lifecycle rule's day (24h unless
+	// lifecycle.day_seconds shortens it for tests).
+	LifecycleDay time.Duration
+	// OnEvent, if set, receives every committed change of an object in a
+	// bucket with a notification configuration (events.go).
+	OnEvent func(ObjectEvent)
 	// KMS wraps the data keys of encrypted objects; without it (or
 	// without its master key) encryption requests are refused.
 	KMS *kms.Service

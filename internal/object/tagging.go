@@ -41,7 +41,13 @@ func (s *Service) PutObjectTagging(ctx context.Context, bucket, key, versionID s
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	return infoOf(bucket, key, res.Version, versionID == ""), nil
+	info := infoOf(bucket, key, res.Version, versionID == "")
+	name := EventTaggingPut
+	if len(tags) == 0 {
+		name = EventTaggingDel
+	}
+	s.emit(ctx, b, name, key, info)
+	return info, nil
 }
 
 // GetBucketTagging returns a bucket's tags, or NoSuchTagSet.

@@ -30,6 +30,13 @@ type ObjectInfo struct {
 	PartsCount   int    // number of parts for a multipart object, 0 otherwise
 	TagCount     int
 	StorageClass string
+	// Lock is the version's Object Lock retention and legal hold, if any.
+	Lock *meta.Lock
+	// Expiration is when a lifecycle rule expires this current version.
+	Expiration *Expiration
+	// Sequence is the raft index that made the version: it orders the
+	// versions (and event records) of a key.
+	Sequence uint64
 	// PartStart and PartEnd are the inclusive offsets of the part a
 	// HeadObject with a part number asked for.
 	PartStart, PartEnd int64
@@ -81,6 +88,11 @@ type PutInput struct {
 	// current object; IfMatch writes only if the current ETag matches.
 	IfMatch     string
 	IfNoneMatch string
+	// Lock is the Object Lock state asked for (nil: the bucket's default).
+	Lock *LockRequest
+	// Event is the name of the change for notifications ("" for
+	// EventPut; a browser form upload is EventPost).
+	Event string
 	// SSE is the encryption asked for; nil means the bucket's default.
 	SSE *SSE
 }
@@ -131,6 +143,8 @@ type CopyInput struct {
 	ReplaceTags   bool
 	Tags          map[string]string
 	ChecksumAlgo  string
+	// Lock is the destination's Object Lock state (nil: the bucket's default).
+	Lock *LockRequest
 	// SSE is the destination's encryption (nil: the bucket's default);
 	// SrcCustomerKey the SSE-C key of the source, if any.
 	SSE            *SSE

@@ -120,7 +120,15 @@ var opActions = map[string]string{
 	"GetBucketEncryption":     "s3:GetEncryptionConfiguration",
 	"PutBucketEncryption":     "s3:PutEncryptionConfiguration",
 	"DeleteBucketEncryption":  "s3:PutEncryptionConfiguration",
-	// Configurations Anode answers as unset (unconfigured.go).
+	// Object Lock, lifecycle and notifications (objectlock.go,
+	// lifecycle.go, notification.go).
+	"PutObjectLockConfiguration":         "s3:PutBucketObjectLockConfiguration",
+	"PutObjectRetention":                 "s3:PutObjectRetention",
+	"PutObjectLegalHold":                 "s3:PutObjectLegalHold",
+	"PutBucketLifecycleConfiguration":    "s3:PutLifecycleConfiguration",
+	"PutBucketNotificationConfiguration": "s3:PutBucketNotification",
+	// Configurations Anode answers as unset (unconfigured.go), and the
+	// GETs of the ones above.
 	"GetBucketLifecycleConfiguration":            "s3:GetLifecycleConfiguration",
 	"DeleteBucketLifecycle":                      "s3:PutLifecycleConfiguration",
 	"GetBucketReplication":                       "s3:GetReplicationConfiguration",
@@ -182,6 +190,17 @@ func (rq *request) checksOf() ([]check, error) {
 		main.bucket = ""
 	}
 	checks := []check{main}
+	// A write that sets Object Lock needs the permissions to set it.
+	switch rq.op {
+	case "PutObject", "CopyObject", "CreateMultipartUpload":
+		h := rq.r.Header
+		if h.Get("x-amz-object-lock-mode") != "" || h.Get("x-amz-object-lock-retain-until-date") != "" {
+			checks = append(checks, check{action: "s3:PutObjectRetention", bucket: rq.bucket, key: rq.key})
+		}
+		if h.Get("x-amz-object-lock-legal-hold") != "" {
+			checks = append(checks, check{action: "s3:PutObjectLegalHold", bucket: rq.bucket, key: rq.key})
+		}
+	}
 	// A copy reads its source: s3:GetObject(Version) on it.
 	if src := rq.r.Header.Get("x-amz-copy-source"); src != "" && (rq.op == "CopyObject" || rq.op == "UploadPartCopy") {
 		cs, err := parseCopySource(src)

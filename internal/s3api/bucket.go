@@ -127,9 +127,6 @@ func (a *api) locationFor(lc string) (string, error) {
 
 // createBucket serves CreateBucket (PUT /bucket).
 func (a *api) createBucket(rq *request) error {
-	if strings.EqualFold(rq.r.Header.Get("x-amz-bucket-object-lock-enabled"), "true") {
-		return s3err.NotImplemented.WithMessage("Object Lock is not implemented.")
-	}
 	var cfg createBucketConfiguration
 	if err := readXML(rq.body, maxCreateBucketBody, &cfg, true); err != nil {
 		return err
@@ -138,7 +135,11 @@ func (a *api) createBucket(rq *request) error {
 	if err != nil {
 		return err
 	}
-	err = a.objects.CreateBucket(rq.ctx(), rq.bucket, region, rq.userName())
+	create := a.objects.CreateBucket
+	if strings.EqualFold(rq.r.Header.Get("x-amz-bucket-object-lock-enabled"), "true") {
+		create = a.objects.CreateObjectLockBucket
+	}
+	err = create(rq.ctx(), rq.bucket, region, rq.userName())
 	// In us-east-1, AWS answers 200 to the owner re-creating a bucket
 	// ("CreateBucket", Errors): only other regions say BucketAlreadyOwnedByYou.
 	if errors.Is(err, s3err.BucketAlreadyOwnedByYou) && region == "" {

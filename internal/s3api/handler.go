@@ -28,6 +28,7 @@ import (
 	"github.com/anode/anode/internal/auth"
 	"github.com/anode/anode/internal/iam"
 	"github.com/anode/anode/internal/metrics"
+	"github.com/anode/anode/internal/notify"
 	"github.com/anode/anode/internal/object"
 	"github.com/anode/anode/internal/s3err"
 )
@@ -63,6 +64,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Audit receives one entry per request; nil means no audit log.
 	Audit *audit.Logger
+	// Notifier knows the event notification targets the operator
+	// configured (nil: none).
+	Notifier *notify.Notifier
 	// AllowSSECOverHTTP accepts SSE-C keys on plain HTTP (s3.allow_ssec_over_http);
 	// otherwise, as in AWS, they are refused unless the request came over TLS.
 	AllowSSECOverHTTP bool
@@ -81,7 +85,8 @@ type api struct {
 	log               *slog.Logger
 	audit             *audit.Logger
 	// hostID is this process's random token, mixed into x-amz-id-2.
-	hostID []byte
+	hostID   []byte
+	notifier *notify.Notifier
 }
 
 // NewHandler returns the S3 API handler. It must be served as the root
@@ -99,6 +104,7 @@ func NewHandler(cfg Config) http.Handler {
 		log:               cfg.Logger,
 		audit:             cfg.Audit,
 		hostID:            make([]byte, 12),
+		notifier:          cfg.Notifier,
 	}
 	if a.maxBodySize <= 0 {
 		a.maxBodySize = DefaultMaxBodySize
@@ -235,6 +241,7 @@ func (a *api) serve(rq *request) error {
 		return err
 	}
 	a.corsHeaders(rq)
+	a.withObjectContext(rq)
 	return rq.route.fn(a, rq)
 }
 

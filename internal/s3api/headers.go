@@ -148,6 +148,8 @@ func setObjectHeaders(h http.Header, info object.ObjectInfo, checksums bool) {
 	if checksums {
 		setChecksumHeaders(h, info.Checksums, info.ChecksumType)
 	}
+	setLockHeaders(h, info.Lock)
+	setExpirationHeader(h, info.Expiration)
 }
 
 // setPartsCount writes x-amz-mp-parts-count, which AWS sends only when

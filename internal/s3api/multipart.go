@@ -156,6 +156,9 @@ func (a *api) createMultipartUpload(rq *request) error {
 	}
 	in := object.CreateUploadInput{Bucket: rq.bucket, Key: rq.key, Meta: meta, Tags: tags,
 		ChecksumType: h.Get("x-amz-checksum-type"), SSE: rq.sse.write}
+	if in.Lock, err = lockRequest(h); err != nil {
+		return err
+	}
 	if s := h.Get("x-amz-checksum-algorithm"); s != "" {
 		algo, ok := checksumAlgorithm(s)
 		if !ok {

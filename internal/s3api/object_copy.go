@@ -120,6 +120,9 @@ func (a *api) copyObject(rq *request) error {
 		}
 		in.ChecksumAlgo = algo
 	}
+	if in.Lock, err = lockRequest(h); err != nil {
+		return err
+	}
 	info, err := a.objects.CopyObject(rq.ctx(), in)
 	if errors.Is(err, s3err.NotModified) {
 		// A copy source that fails If-None-Match or If-Modified-Since is a

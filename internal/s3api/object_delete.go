@@ -126,7 +126,7 @@ func (a *api) deleteObjects(rq *request) error {
 				<-sem
 				wg.Done()
 			}()
-			res, err := a.objects.DeleteObject(rq.ctx(), rq.bucket, key, o.VersionID, o.ETag)
+			res, err := a.objects.DeleteObject(a.keyContext(rq, key), rq.bucket, key, o.VersionID, o.ETag)
 			results[i] = outcome{res, err}
 		}()
 	}

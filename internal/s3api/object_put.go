@@ -29,7 +29,12 @@ func (a *api) putObject(rq *request) error {
 	if err != nil {
 		return err
 	}
+	lock, err := putLockRequest(h)
+	if err != nil {
+		return err
+	}
 	in := object.PutInput{
+		Lock:        lock,
 		Bucket:      rq.bucket,
 		Key:         rq.key,
 		Body:        body.r,
@@ -143,12 +148,9 @@ func contentMD5(h http.Header) ([]byte, error) {
 
 // checkUnsupportedPutHeaders refuses writes that ask for features Anode
 // does not have and whose silent loss would surprise the client: keys it
-// would expect to need to read the object back, or retention it relies on.
+// would expect to need to read the object back, or a redirect.
 func checkUnsupportedPutHeaders(h http.Header) error {
 	for _, name := range []string{
-		"x-amz-object-lock-mode",
-		"x-amz-object-lock-retain-until-date",
-		"x-amz-object-lock-legal-hold",
 		"x-amz-website-redirect-location",
 	} {
 		if h.Get(name) != "" {

@@ -176,6 +176,7 @@ func (a *api) postObject(rq *request) error {
 		body = &rangeBody{r: body, min: policy.MinLength, max: policy.MaxLength}
 	}
 	info, err := a.objects.PutObject(rq.ctx(), object.PutInput{
+		Event:  object.EventPost,
 		Bucket: rq.bucket, Key: key, Body: body, Size: -1, Meta: meta, Checksum: checksum, Tags: tags,
 	})
 	if err != nil {

@@ -119,10 +119,11 @@ func TestMatch(t *testing.T) {
 		{"GET", "/b?policyStatus", "", "GetBucketPolicyStatus"},
 		{"PUT", "/b?publicAccessBlock", "", "PutPublicAccessBlock"},
 		// Not implemented (yet): never a plain GET/PUT answer.
+		{"GET", "/b/k?restore", "", ""},
 		{"GET", "/b?lifecycle", "", "GetBucketLifecycleConfiguration"},
-		{"PUT", "/b?lifecycle", "", ""},
+		{"PUT", "/b?lifecycle", "", "PutBucketLifecycleConfiguration"},
 		{"GET", "/b/k?retention", "", "GetObjectRetention"},
-		{"PUT", "/b/k?retention", "", ""},
+		{"PUT", "/b/k?retention", "", "PutObjectRetention"},
 		{"PUT", "/b?website", "", ""},
 		{"GET", "/b?list-type=2&acl", "", ""},
 		{"GET", "/b?location&acl", "", ""},

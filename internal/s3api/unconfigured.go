@@ -7,7 +7,9 @@ import (
 	"github.com/anode/anode/internal/s3err"
 )
 
-// Bucket configurations Anode does not implement still answer a GET the
+// Bucket configurations Anode does not implement (Object Lock, lifecycle
+// and notifications are in objectlock.go, lifecycle.go and
+// notification.go) still answer a GET the
 // way AWS answers for a bucket that never had them configured: the
 // "not found" error of that configuration, or the empty document AWS
 // returns for the ones every bucket has. Clients (Terraform, s3fs, SDK
@@ -17,17 +19,12 @@ import (
 
 // Errors AWS answers for configurations a bucket does not have.
 var (
-	errNoSuchLifecycle = &s3err.Error{Code: "NoSuchLifecycleConfiguration", Status: http.StatusNotFound,
-		Message: "The lifecycle configuration does not exist"}
 	errNoSuchWebsite = &s3err.Error{Code: "NoSuchWebsiteConfiguration", Status: http.StatusNotFound,
 		Message: "The specified bucket does not have a website configuration"}
 	errNoReplication = &s3err.Error{Code: "ReplicationConfigurationNotFoundError", Status: http.StatusNotFound,
 		Message: "The replication configuration was not found"}
-	errNoObjectLock = &s3err.Error{Code: "ObjectLockConfigurationNotFoundError", Status: http.StatusNotFound,
-		Message: "Object Lock configuration does not exist for this bucket"}
 	errNoSuchConfiguration = &s3err.Error{Code: "NoSuchConfiguration", Status: http.StatusNotFound,
 		Message: "The specified configuration does not exist."}
-	errNoObjectLockForObject = s3err.InvalidRequest.WithMessage("Bucket is missing Object Lock Configuration")
 )
 
 // unconfigured returns the handler of a GET of a configuration that no
@@ -43,11 +40,6 @@ func unconfigured(err error, doc any) func(*api, *request) error {
 		writeXML(rq.w, http.StatusOK, doc)
 		return nil
 	}
-}
-
-type notificationConfiguration struct {
-	XMLName xml.Name `xml:"NotificationConfiguration"`
-	NS      string   `xml:"xmlns,attr"`
 }
 
 type bucketLoggingStatus struct {
@@ -94,19 +86,6 @@ func deleteNone(a *api, rq *request) error {
 	return nil
 }
 
-// objectLockNone answers GetObjectRetention and GetObjectLegalHold: with no
-// object lock anywhere, AWS's answer for a bucket without it.
-func objectLockNone(a *api, rq *request) error {
-	in, err := getInput(rq)
-	if err != nil {
-		return err
-	}
-	if _, err := a.objects.HeadObject(rq.ctx(), in); err != nil {
-		return err
-	}
-	return errNoObjectLockForObject
-}
-
 type accelerateConfiguration struct {
 	XMLName xml.Name `xml:"AccelerateConfiguration"`
 	NS      string   `xml:"xmlns,attr"`
@@ -114,11 +93,8 @@ type accelerateConfiguration struct {
 
 // unconfiguredRoutes are the GETs above, in routes.go's form.
 var unconfiguredRoutes = []route{
-	{method: http.MethodGet, level: levelBucket, query: []string{"lifecycle"}, op: "GetBucketLifecycleConfiguration", fn: unconfigured(errNoSuchLifecycle, nil)},
 	{method: http.MethodGet, level: levelBucket, query: []string{"website"}, op: "GetBucketWebsite", fn: unconfigured(errNoSuchWebsite, nil)},
 	{method: http.MethodGet, level: levelBucket, query: []string{"replication"}, op: "GetBucketReplication", fn: unconfigured(errNoReplication, nil)},
-	{method: http.MethodGet, level: levelBucket, query: []string{"object-lock"}, op: "GetObjectLockConfiguration", fn: unconfigured(errNoObjectLock, nil)},
-	{method: http.MethodGet, level: levelBucket, query: []string{"notification"}, op: "GetBucketNotificationConfiguration", fn: unconfigured(nil, notificationConfiguration{NS: s3NS})},
 	{method: http.MethodGet, level: levelBucket, query: []string{"logging"}, op: "GetBucketLogging", fn: unconfigured(nil, bucketLoggingStatus{NS: s3NS})},
 	{method: http.MethodGet, level: levelBucket, query: []string{"requestPayment"}, op: "GetBucketRequestPayment", fn: unconfigured(nil, requestPaymentConfiguration{NS: s3NS, Payer: "BucketOwner"})},
 	{method: http.MethodGet, level: levelBucket, query: []string{"accelerate"}, op: "GetBucketAccelerateConfiguration", fn: unconfigured(nil, accelerateConfiguration{NS: s3NS})},
@@ -126,12 +102,9 @@ var unconfiguredRoutes = []route{
 	{method: http.MethodGet, level: levelBucket, query: []string{"metrics"}, op: "ListBucketMetricsConfigurations", fn: listOrNone("ListMetricsConfigurationsResult")},
 	{method: http.MethodGet, level: levelBucket, query: []string{"inventory"}, op: "ListBucketInventoryConfigurations", fn: listOrNone("ListInventoryConfigurationsResult")},
 	{method: http.MethodGet, level: levelBucket, query: []string{"intelligent-tiering"}, op: "ListBucketIntelligentTieringConfigurations", fn: listOrNone("ListBucketIntelligentTieringConfigurationsOutput")},
-	{method: http.MethodDelete, level: levelBucket, query: []string{"lifecycle"}, op: "DeleteBucketLifecycle", fn: deleteNone},
 	{method: http.MethodDelete, level: levelBucket, query: []string{"website"}, op: "DeleteBucketWebsite", fn: deleteNone},
 	{method: http.MethodDelete, level: levelBucket, query: []string{"replication"}, op: "DeleteBucketReplication", fn: deleteNone},
 	{method: http.MethodGet, level: levelObject, query: []string{"torrent"}, op: "GetObjectTorrent", fn: (*api).getObjectTorrent},
-	{method: http.MethodGet, level: levelObject, query: []string{"retention"}, op: "GetObjectRetention", fn: objectLockNone},
-	{method: http.MethodGet, level: levelObject, query: []string{"legal-hold"}, op: "GetObjectLegalHold", fn: objectLockNone},
 }
 
 func init() { routes = append(routes, unconfiguredRoutes...) }

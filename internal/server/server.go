@@ -28,8 +28,10 @@ import (
 	"github.com/anode/anode/internal/config"
 	"github.com/anode/anode/internal/iam"
 	"github.com/anode/anode/internal/kms"
+	"github.com/anode/anode/internal/lifecycle"
 	"github.com/anode/anode/internal/meta"
 	"github.com/anode/anode/internal/metrics"
+	"github.com/anode/anode/internal/notify"
 	"github.com/anode/anode/internal/object"
 	"github.com/anode/anode/internal/peer"
 	"github.com/anode/anode/internal/replica"
@@ -66,8 +68,10 @@ type Server struct {
 
 	scrubber *replica.Scrubber
 
-	stopGC chan struct{}
-	wg     sync.WaitGroup
+	stopGC    chan struct{}
+	wg        sync.WaitGroup
+	lifecycle *lifecycle.Runner
+	notifier  *notify.Notifier
 }
 
 // New opens the node's storage and starts its raft groups. Call Serve to
@@ -88,6 +92,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	if err := os.MkdirAll(cfg.Storage.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
+	if s.notifier, err = newNotifier(cfg, s); err != nil {
+		return nil, fmt.Errorf("event notifications: %w", err)
+	}
 	db, err := pebble.Open(filepath.Join(cfg.Storage.DataDir, "meta"), &pebble.Options{
 		Cache:  pebble.NewCache(int64(cfg.Storage.MetadataCacheSize)),
 		Logger: pebbleLogger{log},
@@ -102,6 +109,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	}
 	s.chunks, err = chunk.Open(chunk.Options{
 		Dir: filepath.Join(cfg.Storage.DataDir, "chunks"), NoSync: !cfg.Storage.SyncWrites, Logger: log,
+		MinFree: minFree(cfg.Storage.FreeSpaceReserve),
 	})
 	if err != nil {
 		db.Close()
@@ -240,7 +248,10 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 			EnableCache: cfg.Parquet.EnableCache, CacheSize: int64(cfg.Parquet.CacheSize),
 			PredicatePushdown: cfg.Parquet.EnablePredicatePushdown, ColumnPruning: cfg.Parquet.EnableColumnPruning,
 		},
+		LifecycleDay: cfg.Lifecycle.Day(),
+		OnEvent:      s.publishObjectEvent,
 	})
+	s.lifecycle = s.newLifecycleRunner()
 	metrics.SetStatsSource(func() (int64, int64) {
 		st, err := s.meta.Stats()
 		if err != nil {
@@ -353,6 +364,7 @@ func (s *Server) Serve() error {
 		Objects: s.objects, Auth: &auth.Verifier{Creds: identities, Region: s.cfg.S3.Region}, IAM: identities,
 		Region: s.cfg.S3.Region, Domains: s.cfg.S3.Domains, VirtualHost: s.cfg.S3.VirtualHostStyle,
 		MaxBodySize: int64(s.cfg.S3.MaxBodySize), Logger: s.log, Audit: auditLog,
+		Notifier:          s.notifier,
 		AllowSSECOverHTTP: s.cfg.S3.AllowSSECOverHTTP,
 	})
 	s.s3Srv = s3api.NewServer(s.cfg.Node.S3Addr, h, s.cfg.S3.RequestTimeout())
@@ -367,6 +379,7 @@ func (s *Server) Serve() error {
 			Reconcile:  func() *cluster.ReconcileStats { return s.reconcile.Load() },
 			Storage:    s.storageStatus,
 			RemoveNode: s.removeNodeHandler,
+			Lifecycle:  func() any { return s.lifecycle.Status() },
 			JoinToken:  s.joinTokenHandler,
 			Pprof:      s.cfg.Metrics.EnablePprof,
 			Auth:       rootOnly,
@@ -397,7 +410,9 @@ func (s *Server) Serve() error {
 			}
 		}()
 	}
-	s.wg.Add(3)
+	s.wg.Add(5)
+	go s.runNotifier()
+	go s.runLifecycle()
 	go s.runGC()
 	go s.runMembership(s.bootMembers)
 	go func() {
@@ -482,18 +497,14 @@ func (s *Server) WaitReady(ctx context.Context) error {
 	}
 }
 
-// staleUploadAge is how long a multipart upload may stay incomplete before
-// it is aborted and its parts become garbage (as an S3 lifecycle rule
-// AbortIncompleteMultipartUpload of 7 days would).
-const staleUploadAge = 7 * 24 * time.Hour
-
-// runGC runs garbage collection, chunk repair and (hourly) the abort of
-// stale multipart uploads, every storage.gc_interval_secs.
+// runGC runs garbage collection and chunk repair every
+// storage.gc_interval_secs. Incomplete multipart uploads are kept until
+// they are completed or aborted, by the client or by a bucket's lifecycle
+// rule (AbortIncompleteMultipartUpload).
 func (s *Server) runGC() {
 	defer s.wg.Done()
 	t := time.NewTicker(s.cfg.Storage.GCInterval())
 	defer t.Stop()
-	var lastStaleCheck time.Time
 	for {
 		select {
 		case <-s.stopGC:
@@ -506,12 +517,6 @@ func (s *Server) runGC() {
 				s.log.Warn("garbage collection", "err", err)
 			}
 			s.Repair(ctx)
-			if time.Since(lastStaleCheck) > time.Hour {
-				lastStaleCheck = time.Now()
-				if _, err := s.objects.AbortStaleUploads(ctx, staleUploadAge); err != nil {
-					s.log.Warn("aborting stale multipart uploads", "err", err)
-				}
-			}
 			cancel()
 		}
 	}
@@ -632,4 +637,13 @@ type StorageStatus struct {
 func (s *Server) storageStatus() any {
 	n, b := s.chunks.Stats()
 	return StorageStatus{Chunks: n, ChunkBytes: b, PendingHints: s.replicas.PendingHints(), Scrub: s.scrubber.Status()}
+}
+
+// minFree turns storage.free_space_reserve into chunk.Options.MinFree, where
+// zero means the default and a negative value none.
+func minFree(reserve config.Size) int64 {
+	if reserve == 0 {
+		return -1
+	}
+	return int64(reserve)
 }

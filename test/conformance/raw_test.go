@@ -229,7 +229,7 @@ var rawCases = []rawCase{
 		name: "a request signed an hour ago", doc: "Error responses: RequestTimeTooSkewed (more than 15 minutes)",
 		req:    raw{method: "GET", path: "/{b}", signedAt: time.Now().Add(-time.Hour)},
 		status: 403, code: "RequestTimeTooSkewed",
-		xml:    map[string]string{"MaxAllowedSkewMilliseconds": "900000"},
+		xml: map[string]string{"MaxAllowedSkewMilliseconds": "900000"},
 	},
 	{
 		name: "a header-signed request without x-amz-content-sha256", doc: "Authenticating Requests (AWS Signature Version 4): x-amz-content-sha256 is required (InvalidRequest, \"Missing required header for this request: x-amz-content-sha256\")",
@@ -691,7 +691,7 @@ var rawCases = []rawCase{
 	},
 	{
 		name: "setting an unimplemented configuration is NotImplemented", doc: "Error responses: NotImplemented (\"A header you provided implies functionality that is not implemented\")",
-		req:    put("/{b}?lifecycle", "<LifecycleConfiguration/>", nil),
+		req:    put("/{b}?website", "<WebsiteConfiguration/>", nil),
 		status: 501, code: "NotImplemented",
 	},
 	{
