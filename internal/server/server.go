@@ -373,7 +373,7 @@ func (s *Server) Serve() error {
 		metricsToken = s.cfg.Metrics.BearerToken
 	}
 	s.adminSrv = &http.Server{
-		Handler: admin.NewHandler(admin.Config{
+		Handler: s.withConsole(identities, h, admin.NewHandler(admin.Config{
 			Ready: s.ready, Status: s.host.Status, NodeID: s.cfg.Node.ID, Name: s.cfg.Node.Name,
 			Nodes:      s.members.Nodes,
 			Reconcile:  func() *cluster.ReconcileStats { return s.reconcile.Load() },
@@ -393,7 +393,7 @@ func (s *Server) Serve() error {
 			DisableMetrics: !s.cfg.Metrics.Enabled,
 			Routes:         admin.MergeRoutes(admin.IAMRoutes(identities), admin.KMSRoutes(s.kms, s.objects.RewrapKey), admin.SnapshotRoutes(s.objects)),
 			Audit:          auditLog,
-		}),
+		})),
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		IdleTimeout:       2 * time.Minute,
