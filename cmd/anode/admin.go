@@ -99,6 +99,8 @@ func runAdmin(args []string) error {
 		return adminRemoveNode(args[1:])
 	case "kms":
 		return adminKMS(args[1:])
+	case "snapshot":
+		return adminSnapshot(args[1:])
 	case "join-token":
 		return adminJoinToken(args[1:])
 	case "user", "key", "group", "policy", "credential":
@@ -107,7 +109,7 @@ func runAdmin(args []string) error {
 		return fmt.Errorf("anode admin %s: a node is added by starting it with --join ADDR (the cluster address of any member); "+
 			"to replace a node, add the new one, then 'anode admin remove-node' the old one", args[0])
 	}
-	return fmt.Errorf("anode admin: unknown command %q (try: status, remove-node, join-token, kms, user, key, group, policy, credential)", args[0])
+	return fmt.Errorf("anode admin: unknown command %q (try: status, remove-node, join-token, kms, snapshot, user, key, group, policy, credential)", args[0])
 }
 
 // adminJoinToken asks for a join token: a new node started with

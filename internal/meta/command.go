@@ -96,6 +96,14 @@ func (o Op) String() string {
 		return "PutKMSKey"
 	case OpRewrapDataKey:
 		return "RewrapDataKey"
+	case OpSnapshotMark:
+		return "SnapshotMark"
+	case OpSnapshotUnmark:
+		return "SnapshotUnmark"
+	case OpPutSnapshot:
+		return "PutSnapshot"
+	case OpDeleteSnapshot:
+		return "DeleteSnapshot"
 	}
 	return fmt.Sprintf("Op(%d)", uint8(o))
 }
@@ -169,6 +177,14 @@ type Command struct {
 	KMSKey *KMSKey `json:"kmskey,omitempty"`
 	// RewrapDataKey: the version and its newly wrapped data key.
 	Rewrap *Rewrap `json:"rewrap,omitempty"`
+
+	// PutSnapshot: the snapshot record (bucketsnap.go). SnapshotUnmark:
+	// Seq is the index of the marker to drop.
+	Snapshot *Snapshot `json:"snap,omitempty"`
+	Seq      uint64    `json:"seq,omitempty"`
+	// SnapToken names one attempt to take a snapshot (SnapshotMark); a
+	// SnapshotUnmark with Seq 0 drops the bucket's markers of that token.
+	SnapToken string `json:"stok,omitempty"`
 }
 
 // encodingV1 is the first byte of every encoded command: the encoding

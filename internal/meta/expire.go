@@ -54,7 +54,7 @@ func (sm *StateMachine) expire(b *pebble.Batch, index uint64, cmd *Command) (*Re
 		if older {
 			return &Result{Err: ErrExpireStale}, nil
 		}
-		return sm.deleteVersion(b, &del)
+		return sm.deleteVersion(b, index, &del)
 	}
 	var hit *Version
 	err = sm.eachNoncurrent(b, cmd.Bucket, cmd.Key, func(v *Version) bool {
@@ -70,5 +70,5 @@ func (sm *StateMachine) expire(b *pebble.Batch, index uint64, cmd *Command) (*Re
 	if hit == nil || hit.Seq != cmd.IfSeq {
 		return &Result{Err: ErrExpireStale}, nil
 	}
-	return sm.deleteVersion(b, &del)
+	return sm.deleteVersion(b, index, &del)
 }

@@ -105,7 +105,7 @@ func (f *bucketFence) refuses(inc uint64) error {
 func objectOp(op Op) bool {
 	switch op {
 	case OpPutObject, OpDeleteObject, OpCreateUpload, OpPutPart, OpCompleteUpload, OpAbortUpload, OpPutTags,
-		OpPutRetention, OpPutLegalHold, OpExpire:
+		OpPutRetention, OpPutLegalHold, OpExpire, OpSnapshotMark:
 		return true
 	}
 	return false
@@ -177,7 +177,9 @@ func (sm *StateMachine) closeBucket(b *pebble.Batch, cmd *Command) (*Result, err
 	if inc < f.Floor {
 		return &Result{}, nil // long dead
 	}
-	for _, kind := range []byte{kindCurrent, kindNoncurrent, kindUpload} {
+	// A snapshot's marker or hidden versions keep the bucket too: its
+	// snapshots must be deleted first (bucketsnap.go).
+	for _, kind := range []byte{kindCurrent, kindNoncurrent, kindUpload, kindMarker, kindHidden} {
 		p := bucketObjectsPrefix(sm.gid, kind, cmd.Bucket)
 		it, err := b.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
 		if err != nil {

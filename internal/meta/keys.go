@@ -18,6 +18,7 @@ import (
 //	'm' gid(8) 'y' done(8) uploadID                   its expiry index entry
 //	'm' gid(8) 'k'                                    applied clock (fence.go)
 //	'm' gid(8) 'd' bucket                             bucket fence (fence.go)
+//	'm' gid(8) 'S'/'M'/'H' ...                         bucket snapshots (bucketsnap.go)
 //
 // Bucket names cannot contain 0x00, so "bucket 0x00 key" sorts by bucket
 // then key. Where a key is followed by more fields it is escaped (0x00 ->

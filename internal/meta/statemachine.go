@@ -24,6 +24,8 @@ type Result struct {
 	// node an AddNode added (or found).
 	Members []cluster.Node
 	Node    cluster.Node
+	// Index is the log index of a SnapshotMark (bucketsnap.go).
+	Index uint64
 }
 
 // StateMachine applies metadata commands for one group. It implements
@@ -100,6 +102,14 @@ func (sm *StateMachine) apply(b *pebble.Batch, index uint64, cmd *Command) (*Res
 		return sm.putKMSKey(b, cmd)
 	case OpRewrapDataKey:
 		return sm.rewrapDataKey(b, cmd)
+	case OpSnapshotMark:
+		return sm.snapshotMark(b, index, cmd)
+	case OpSnapshotUnmark:
+		return sm.snapshotUnmark(b, cmd)
+	case OpPutSnapshot:
+		return sm.putSnapshot(b, cmd)
+	case OpDeleteSnapshot:
+		return sm.deleteSnapshot(b, cmd)
 	}
 	return nil, fmt.Errorf("unknown op %d", cmd.Op)
 }
@@ -207,7 +217,7 @@ func (sm *StateMachine) putObject(b *pebble.Batch, index uint64, cmd *Command) (
 		return nil, err
 	}
 	if found {
-		if err := sm.retire(b, cmd, &cur, &st); err != nil {
+		if err := sm.retire(b, index, cmd, &cur, &st); err != nil {
 			return nil, err
 		}
 	}
@@ -223,7 +233,7 @@ func (sm *StateMachine) putObject(b *pebble.Batch, index uint64, cmd *Command) (
 
 // retire handles the current version cur of a key that gets a new current
 // version: it is kept as noncurrent or dropped, as versioning says.
-func (sm *StateMachine) retire(b *pebble.Batch, cmd *Command, cur *Version, st *Stats) error {
+func (sm *StateMachine) retire(b *pebble.Batch, index uint64, cmd *Command, cur *Version, st *Stats) error {
 	keep := cmd.Versioning == "Enabled" || (cmd.Versioning == "Suspended" && !cur.IsNull())
 	if keep {
 		if err := setJSON(b, noncurrentKey(sm.gid, cmd.Bucket, cmd.Key, cur.Seq), cur); err != nil {
@@ -232,9 +242,12 @@ func (sm *StateMachine) retire(b *pebble.Batch, cmd *Command, cur *Version, st *
 		if cmd.Versioning == "Suspended" {
 			// The new version is the null version: it replaces the old
 			// null version wherever that sits among the noncurrent ones.
-			return sm.dropNullNoncurrent(b, cmd.Bucket, cmd.Key, st)
+			return sm.dropNullNoncurrent(b, index, cmd.Bucket, cmd.Key, st)
 		}
 		return nil
+	}
+	if err := sm.preserve(b, cmd.Bucket, cmd.Key, cur, index); err != nil {
+		return err
 	}
 	if !cur.DeleteMarker {
 		st.Objects--
@@ -242,12 +255,12 @@ func (sm *StateMachine) retire(b *pebble.Batch, cmd *Command, cur *Version, st *
 	}
 	if cmd.Versioning == "Suspended" {
 		// A null version may also sit among the noncurrent ones.
-		return sm.dropNullNoncurrent(b, cmd.Bucket, cmd.Key, st)
+		return sm.dropNullNoncurrent(b, index, cmd.Bucket, cmd.Key, st)
 	}
 	return nil
 }
 
-func (sm *StateMachine) dropNullNoncurrent(b *pebble.Batch, bucket, key string, st *Stats) error {
+func (sm *StateMachine) dropNullNoncurrent(b *pebble.Batch, index uint64, bucket, key string, st *Stats) error {
 	var found *Version
 	err := sm.eachNoncurrent(b, bucket, key, func(v *Version) bool {
 		if v.IsNull() {
@@ -257,6 +270,9 @@ func (sm *StateMachine) dropNullNoncurrent(b *pebble.Batch, bucket, key string, 
 		return true
 	})
 	if err != nil || found == nil {
+		return err
+	}
+	if err := sm.preserve(b, bucket, key, found, index); err != nil {
 		return err
 	}
 	if !found.DeleteMarker {
@@ -311,7 +327,7 @@ func (sm *StateMachine) deleteObject(b *pebble.Batch, index uint64, cmd *Command
 		}
 	}
 	if cmd.VersionID != "" {
-		return sm.deleteVersion(b, cmd)
+		return sm.deleteVersion(b, index, cmd)
 	}
 	if cmd.Versioning == "" {
 		if !found {
@@ -322,6 +338,9 @@ func (sm *StateMachine) deleteObject(b *pebble.Batch, index uint64, cmd *Command
 		}
 		st, err := sm.stats(b)
 		if err != nil {
+			return nil, err
+		}
+		if err := sm.preserve(b, cmd.Bucket, cmd.Key, &cur, index); err != nil {
 			return nil, err
 		}
 		st.Objects--
@@ -339,7 +358,7 @@ func (sm *StateMachine) deleteObject(b *pebble.Batch, index uint64, cmd *Command
 	return sm.putObject(b, index, marker)
 }
 
-func (sm *StateMachine) deleteVersion(b *pebble.Batch, cmd *Command) (*Result, error) {
+func (sm *StateMachine) deleteVersion(b *pebble.Batch, index uint64, cmd *Command) (*Result, error) {
 	st, err := sm.stats(b)
 	if err != nil {
 		return nil, err
@@ -353,6 +372,9 @@ func (sm *StateMachine) deleteVersion(b *pebble.Batch, cmd *Command) (*Result, e
 	if found && versionIs(&cur, cmd.VersionID) {
 		if refusal := lockRefusal(&cur, cmd); refusal != nil {
 			return &Result{Err: refusal}, nil
+		}
+		if err := sm.preserve(b, cmd.Bucket, cmd.Key, &cur, index); err != nil {
+			return nil, err
 		}
 		if err := b.Delete(ck, nil); err != nil {
 			return nil, err
@@ -389,6 +411,9 @@ func (sm *StateMachine) deleteVersion(b *pebble.Batch, cmd *Command) (*Result, e
 	}
 	if refusal := lockRefusal(victim, cmd); refusal != nil {
 		return &Result{Err: refusal}, nil
+	}
+	if err := sm.preserve(b, cmd.Bucket, cmd.Key, victim, index); err != nil {
+		return nil, err
 	}
 	if err := b.Delete(noncurrentKey(sm.gid, cmd.Bucket, cmd.Key, victim.Seq), nil); err != nil {
 		return nil, err

@@ -332,7 +332,9 @@ func (s *Store) EachChunkRef(fn func(ChunkRef)) error {
 	snap := s.db.NewSnapshot()
 	defer snap.Close()
 	for g := 1; g <= s.groups; g++ {
-		for _, kind := range []byte{kindCurrent, kindNoncurrent, kindPart} {
+		// Hidden versions are those a bucket snapshot still needs
+		// (bucketsnap.go).
+		for _, kind := range []byte{kindCurrent, kindNoncurrent, kindPart, kindHidden} {
 			p := groupPrefix(uint64(g), kind)
 			it, err := snap.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
 			if err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/anode/anode/internal/meta"
@@ -17,6 +18,10 @@ import (
 // location constraint). A bucket of that name owned by someone else is
 // BucketAlreadyExists; by the same owner, BucketAlreadyOwnedByYou.
 func (s *Service) CreateBucket(ctx context.Context, name, region, owner string) error {
+	if strings.HasSuffix(name, meta.SnapshotSuffix) {
+		// Reserved for snapshots' virtual buckets (snapshot.go).
+		return s3err.InvalidBucketName.WithMessage("Bucket names ending in --snap are reserved for snapshots.")
+	}
 	now := s.now()
 	_, err := s.meta.Propose(ctx, meta.SystemGroup, &meta.Command{
 		Op: meta.OpCreateBucket, Time: now.UnixNano(), Bucket: name,
@@ -112,6 +117,12 @@ func (s *Service) reopenGroups(ctx context.Context, name string, incarnation uin
 
 // HeadBucket returns a bucket's description.
 func (s *Service) HeadBucket(ctx context.Context, name string) (BucketInfo, error) {
+	if snap, err := s.snapshotOf(ctx, name); err != nil || snap != nil {
+		if err != nil {
+			return BucketInfo{}, err
+		}
+		return BucketInfo{Name: name, Created: time.Unix(0, snap.Created).UTC()}, nil
+	}
 	b, err := s.meta.Bucket(ctx, name)
 	if err != nil {
 		return BucketInfo{}, err

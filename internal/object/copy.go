@@ -147,6 +147,12 @@ func parseVersionID(id string) (uint64, bool) {
 
 // ListObjects lists a bucket's current objects in key order.
 func (s *Service) ListObjects(ctx context.Context, in ListInput) (ListResult, error) {
+	if snap, err := s.snapshotOf(ctx, in.Bucket); err != nil || snap != nil {
+		if err != nil {
+			return ListResult{}, err
+		}
+		return s.snapshotList(ctx, snap, in)
+	}
 	if _, err := s.meta.Bucket(ctx, in.Bucket); err != nil {
 		return ListResult{}, err
 	}

@@ -20,6 +20,12 @@ func (s *Service) lookup(ctx context.Context, bucket, key, versionID string) (*m
 	if err := checkKey(key); err != nil {
 		return nil, ObjectInfo{}, err
 	}
+	if snap, err := s.snapshotOf(ctx, bucket); err != nil || snap != nil {
+		if err != nil {
+			return nil, ObjectInfo{}, err
+		}
+		return s.snapshotLookup(ctx, snap, bucket, key, versionID)
+	}
 	b, err := s.meta.Bucket(ctx, bucket)
 	if err != nil {
 		return nil, ObjectInfo{}, err

@@ -225,6 +225,9 @@ func (a *api) serve(rq *request) error {
 		}
 		return err
 	}
+	if err := a.guardSnapshot(rq); err != nil {
+		return err
+	}
 	if err := a.authorize(rq); err != nil {
 		if anonymous {
 			return a.anonymousError(rq, err)

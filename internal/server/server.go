@@ -395,7 +395,7 @@ func (s *Server) Serve() error {
 			},
 			MetricsToken:   metricsToken,
 			DisableMetrics: !s.cfg.Metrics.Enabled,
-			Routes:         admin.MergeRoutes(admin.IAMRoutes(identities), admin.KMSRoutes(s.kms, s.objects.RewrapKey)),
+			Routes:         admin.MergeRoutes(admin.IAMRoutes(identities), admin.KMSRoutes(s.kms, s.objects.RewrapKey), admin.SnapshotRoutes(s.objects)),
 			Audit:          auditLog,
 		})),
 		ReadHeaderTimeout: 10 * time.Second,
