@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
@@ -75,7 +76,7 @@ func KMSRoutes(svc *kms.Service, rewrap func(ctx context.Context, id string) (in
 		n := 0
 		if rewrap != nil {
 			if n, err = rewrap(r.Context(), id); err != nil {
-				http.Error(w, "rotated, but rewrapping the stored data keys failed (rotate again to resume): "+err.Error(), http.StatusInternalServerError)
+				kmsError(w, fmt.Errorf("rotated to version %d, but rewrapping the stored data keys failed (rotate again to resume): %w", info.Versions, err))
 				return
 			}
 		}

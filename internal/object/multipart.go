@@ -119,6 +119,9 @@ type CompleteInput struct {
 	// CustomerKey is the SSE-C key, if the client sent it: with it the
 	// Parquet footer index of an SSE-C object is built.
 	CustomerKey []byte
+	// SSE, when the client repeated encryption headers, must match the
+	// upload's encryption.
+	SSE *SSE
 }
 
 // ListPartsInput is a ListParts request.
@@ -491,6 +494,9 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 		}
 	}
 	if err != nil {
+		return ObjectInfo{}, err
+	}
+	if err := checkUploadSSE(u.Encryption, in.SSE); err != nil {
 		return ObjectInfo{}, err
 	}
 	if in.ChecksumType != "" && u.ChecksumType != "" && !strings.EqualFold(in.ChecksumType, u.ChecksumType) {

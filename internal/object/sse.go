@@ -35,7 +35,8 @@ import (
 // the block's index as nonce), so a range read decrypts only the blocks it
 // returns. Each object has a random data key, wrapped by its KMS key
 // version (or by a key derived from the SSE-C customer key); the chunk
-// keys, the inline data and the Parquet footer index are sealed by it.
+// keys and the Parquet footer index are sealed by it, the inline data by a
+// key derived from it.
 
 // Encryption modes, as S3 names them (SSE-C has no name of its own in the
 // x-amz-server-side-encryption header; its algorithm is AES256).
@@ -558,3 +559,25 @@ func (b *body) etag() string {
 }
 
 const md5Size = 16
+
+// checkUploadSSE checks encryption headers a completion repeated against
+// the upload's encryption: they may restate it, never change it.
+func checkUploadSSE(enc *meta.Encryption, sse *SSE) error {
+	if sse == nil {
+		return nil
+	}
+	mismatch := s3err.InvalidArgument.WithMessage("The encryption headers of the completion do not match those the multipart upload was created with.")
+	if enc == nil || enc.Mode != sse.Mode {
+		return mismatch
+	}
+	if sse.Mode == ModeKMS {
+		id := kms.NormalizeKeyID(sse.KMSKeyID)
+		if id == "" {
+			id = kms.DefaultKMSKey
+		}
+		if id != enc.KeyID || (sse.Context != "" && sse.Context != enc.Context) {
+			return mismatch
+		}
+	}
+	return nil
+}

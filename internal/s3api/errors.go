@@ -17,6 +17,8 @@ var (
 	errIllegalLocationConstraint = &s3err.Error{Code: "IllegalLocationConstraintException",
 		Status:  http.StatusBadRequest,
 		Message: "The location constraint is incompatible for the region specific endpoint this request was sent to."}
+	errCopySourceNotAllowed = s3err.InvalidArgument.WithMessage("x-amz-copy-source is only allowed on a PUT (CopyObject, UploadPartCopy).").
+				WithField("ArgumentName", "x-amz-copy-source")
 	errCopyToItself = s3err.InvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 )
 

@@ -200,6 +200,11 @@ func (a *api) serve(rq *request) error {
 	if err == nil && bucket != "" {
 		err = checkBucketName(bucket)
 	}
+	if err == nil && rq.r.Header.Get("x-amz-copy-source") != "" && rq.r.Method != http.MethodPut {
+		// Only a PUT copies; elsewhere the header would be ignored, and AWS
+		// refuses it (versity/versitygw#1612).
+		err = errCopySourceNotAllowed
+	}
 	if err == nil && rq.route == nil {
 		// AWS names a missing bucket before it refuses the operation.
 		if bucket != "" {

@@ -238,6 +238,9 @@ func parseCopySourceRange(s string) (*object.Range, error) {
 // uploadPartCopy serves UploadPartCopy (PUT /bucket/key?partNumber&uploadId
 // with x-amz-copy-source).
 func (a *api) uploadPartCopy(rq *request) error {
+	if err := noBody(rq); err != nil {
+		return err
+	}
 	q := rq.r.URL.Query()
 	n, err := partNumber(q)
 	if err != nil {
@@ -282,7 +285,7 @@ func (a *api) completeMultipartUpload(rq *request) error {
 		Bucket: rq.bucket, Key: rq.key, UploadID: rq.query("uploadId"),
 		IfMatch: h.Get("If-Match"), IfNoneMatch: h.Get("If-None-Match"),
 		ChecksumType: h.Get("x-amz-checksum-type"), ObjectSize: -1,
-		CustomerKey: rq.sse.customerKey,
+		CustomerKey: rq.sse.customerKey, SSE: rq.sse.write,
 	}
 	if s := h.Get("x-amz-mp-object-size"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)

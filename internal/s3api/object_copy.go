@@ -69,6 +69,9 @@ func parseDirective(h http.Header, name string) (replace bool, err error) {
 // copyObject serves CopyObject (PUT /bucket/key with x-amz-copy-source).
 func (a *api) copyObject(rq *request) error {
 	h := rq.r.Header
+	if err := noBody(rq); err != nil {
+		return err
+	}
 	if err := checkUnsupportedPutHeaders(h); err != nil {
 		return err
 	}
@@ -140,5 +143,17 @@ func (a *api) copyObject(rq *request) error {
 		res.ChecksumSHA256 = info.Checksums["SHA256"]
 	}
 	writeXML(rq.w, http.StatusOK, res)
+	return nil
+}
+
+// errBodyNotAllowed is AWS's answer to a copy that carries a body
+// (versity/versitygw#1242 shows it): the body would be silently dropped.
+var errBodyNotAllowed = s3err.InvalidRequest.WithMessage("The request included a body. Requests of this type must not include a non-empty body.")
+
+// noBody refuses a request that must not have a body but has one.
+func noBody(rq *request) error {
+	if rq.r.ContentLength > 0 || (rq.r.ContentLength < 0 && rq.auth.ContentLength != 0) {
+		return errBodyNotAllowed
+	}
 	return nil
 }

@@ -34,12 +34,14 @@ const (
 )
 
 var sseOps = map[string]int{
-	"PutObject":               sseWrite | sseCustomer,
-	"CopyObject":              sseWrite | sseCustomer | sseCopySource,
-	"CreateMultipartUpload":   sseWrite | sseCustomer,
-	"UploadPart":              sseCustomer,
-	"UploadPartCopy":          sseCustomer | sseCopySource,
-	"CompleteMultipartUpload": sseCustomer,
+	"PutObject":             sseWrite | sseCustomer,
+	"CopyObject":            sseWrite | sseCustomer | sseCopySource,
+	"CreateMultipartUpload": sseWrite | sseCustomer,
+	"UploadPart":            sseCustomer,
+	"UploadPartCopy":        sseCustomer | sseCopySource,
+	// minio-go repeats the upload's SSE headers on the completion (to
+	// servers other than AWS): they are checked against the upload.
+	"CompleteMultipartUpload": sseWrite | sseCustomer,
 	"GetObject":               sseCustomer,
 	"HeadObject":              sseCustomer,
 	"SelectObjectContent":     sseCustomer,

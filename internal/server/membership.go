@@ -28,7 +28,7 @@ import (
 type identity struct {
 	ID uint64 `json:"id"`
 	// ClusterID names the cluster (peer.ClusterIDHeader). Data directories
-	// made before it was recorded get the derived ID of their members.
+	// made before it was recorded use one derived from the cluster name.
 	ClusterID string `json:"cluster_id,omitempty"`
 	// Members are the members the node started with (the initial members,
 	// or those the join answered), used until the system group's
@@ -71,7 +71,10 @@ func (s *Server) resolveIdentity(ctx context.Context, cfg *clusterSetup, db *peb
 	}
 	if ok {
 		if ident.ClusterID == "" {
-			ident.ClusterID = derivedClusterID(cfg.name, ident.Members)
+			// Made before cluster IDs were recorded: every such node of
+			// one cluster (bootstrapped or joined) derives the same ID
+			// from the cluster name alone.
+			ident.ClusterID = derivedClusterID(cfg.name, nil)
 		}
 		nodes, err := meta.LocalMembers(db)
 		if err != nil {

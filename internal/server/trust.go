@@ -247,6 +247,7 @@ func (s *Server) checkFreshMember(ctx context.Context, self uint64, initial []cl
 	answered := map[uint64]bool{}
 	clusterID := ""
 	lastLog := time.Now()
+	var lastErr error // shown while waiting: a TLS failure means another secret
 	for len(answered) < need {
 		for _, n := range initial {
 			if n.ID == self || answered[n.ID] {
@@ -254,6 +255,7 @@ func (s *Server) checkFreshMember(ctx context.Context, self uint64, initial []cl
 			}
 			ans, err := askIdentity(ctx, client, n.Addr, self)
 			if err != nil {
+				lastErr = fmt.Errorf("node %d (%s): %w", n.ID, n.Addr, err)
 				continue
 			}
 			if ans.Seen {
@@ -269,8 +271,8 @@ func (s *Server) checkFreshMember(ctx context.Context, self uint64, initial []cl
 		}
 		if time.Since(lastLog) > 5*time.Second {
 			lastLog = time.Now()
-			s.log.Warn("bootstrap: waiting for a majority of the initial members to answer (a node with an empty data directory checks that its ID did not run before)",
-				"answered", len(answered), "needed", need)
+			s.log.Warn("bootstrap: waiting for a majority of the initial members to answer (a node with an empty data directory checks that its ID did not run before; a TLS error means the nodes do not share the cluster secret or CA)",
+				"answered", len(answered), "needed", need, "last_error", lastErr)
 		}
 		select {
 		case <-ctx.Done():

@@ -141,7 +141,7 @@ func (r *response) errCode() string {
 var httpClient = &http.Client{Timeout: 30 * time.Second}
 
 // send builds, signs and sends rq against the server at endpoint, with
-// bucket substituted for {b} in the path.
+// bucket substituted for {b} in the path and header values.
 func send(t *testing.T, endpoint, bucket string, rq raw) *response {
 	t.Helper()
 	req := build(t, endpoint, bucket, rq)
@@ -178,7 +178,7 @@ func build(t *testing.T, endpoint, bucket string, rq raw) *http.Request {
 		at = time.Now()
 	}
 	for k, v := range rq.header {
-		req.Header.Set(k, v)
+		req.Header.Set(k, strings.ReplaceAll(v, "{b}", bucket))
 	}
 	region := rq.region
 	if region == "" {

@@ -315,6 +315,19 @@ var rawCases = []rawCase{
 		status: 200, header: map[string]string{"ETag": helloETag},
 	},
 
+	{
+		name: "a CopyObject with a body", doc: "CopyObject (AWS: InvalidRequest \"The request included a body. Requests of this type must not include a non-empty body.\", versity/versitygw#1242)",
+		setup:  []raw{put("/{b}/src", "hello", nil)},
+		req:    raw{method: "PUT", path: "/{b}/dst", body: "a body", header: map[string]string{"x-amz-copy-source": "/{b}/src"}},
+		status: 400, code: "InvalidRequest",
+	},
+	{
+		name: "x-amz-copy-source on a GET", doc: "CopyObject is a PUT; AWS refuses the header on other methods with InvalidArgument (versity/versitygw#1612, PR 1642)",
+		setup:  []raw{put("/{b}/src", "hello", nil)},
+		req:    get("/{b}/src", map[string]string{"x-amz-copy-source": "/{b}/src"}),
+		status: 400, code: "InvalidArgument",
+	},
+
 	// (6) Versioning.
 	{
 		name: "no x-amz-version-id where versioning never was enabled", doc: "PutObject, x-amz-version-id (returned only for versioned buckets)",
@@ -483,6 +496,43 @@ var rawCases = []rawCase{
 		setup:  []raw{put("/{b}/x--1", "x", nil), put("/{b}/y--2", "x", nil), put("/{b}/z", "x", nil)},
 		req:    get("/{b}?delimiter=--&max-keys=1", nil),
 		status: 200, xml: map[string]string{"NextMarker": "x--", "IsTruncated": "true"},
+	},
+
+	{
+		name: "a one-letter delimiter inside keys", doc: "ListObjects, delimiter (ceph s3-tests test_bucket_list_delimiter_alt: keys bar baz cab foo, delimiter a)",
+		setup:  []raw{put("/{b}/bar", "x", nil), put("/{b}/baz", "x", nil), put("/{b}/cab", "x", nil), put("/{b}/foo", "x", nil)},
+		req:    get("/{b}?delimiter=a", nil),
+		status: 200,
+		check: func(t *testing.T, r *response) {
+			keys, cps := xmlFields(r.body, "Key"), xmlFields(r.body, "Prefix")
+			if strings.Join(keys, ",") != "foo" || strings.Join(cps, ",") != ",ba,ca" {
+				t.Errorf("keys %q prefixes %q", keys, cps)
+			}
+		},
+	},
+	{
+		name: "a prefix and a delimiter that overlap", doc: "ListObjects, prefix and delimiter (ceph s3-tests test_bucket_list_prefix_delimiter_alt: prefix ba, delimiter a)",
+		setup:  []raw{put("/{b}/bar", "x", nil), put("/{b}/baza", "x", nil), put("/{b}/cab", "x", nil), put("/{b}/foo", "x", nil)},
+		req:    get("/{b}?prefix=ba&delimiter=a", nil),
+		status: 200,
+		check: func(t *testing.T, r *response) {
+			keys, cps := xmlFields(r.body, "Key"), xmlFields(r.body, "Prefix")
+			if strings.Join(keys, ",") != "bar" || strings.Join(cps, ",") != "ba,baza" {
+				t.Errorf("keys %q prefixes %q", keys, cps)
+			}
+		},
+	},
+	{
+		name: "a prefix that ends with the delimiter", doc: "ListObjects (ceph s3-tests test_bucket_list_prefix_delimiter_prefix_delimiter_not_exist family: the key equal to the prefix is a key, not a common prefix)",
+		setup:  []raw{put("/{b}/asdf/", "x", nil)},
+		req:    get("/{b}?prefix=asdf/&delimiter=/", nil),
+		status: 200,
+		check: func(t *testing.T, r *response) {
+			keys, cps := xmlFields(r.body, "Key"), xmlFields(r.body, "Prefix")
+			if strings.Join(keys, ",") != "asdf/" || len(cps) != 1 {
+				t.Errorf("keys %q prefixes %q", keys, cps)
+			}
+		},
 	},
 
 	// (4) Metadata encoding.

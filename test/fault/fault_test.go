@@ -9,6 +9,8 @@ package fault
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -150,6 +152,7 @@ func TestFaults(t *testing.T) {
 	ok := reportAll(t, "the minority side acknowledged a write", minorityAcks(ops, faults))
 	ok = reportAll(t, "an error where only success or unavailability is right", clientErrors(ops)) && ok
 	ok = reportAll(t, "acknowledged write lost", lostWrites(ops, final)) && ok
+	ok = reportAll(t, "too little progress on the majority side", stalls(ops, faults)) && ok
 	// Plain stale reads are violations whatever porcupine concludes (it
 	// may run out of time on a broken history: they still fail the test).
 	ok = reportAll(t, "stale read", staleReads(ops)) && ok
@@ -168,9 +171,9 @@ func TestFaults(t *testing.T) {
 	}
 
 	s := summarize(ops, faults)
-	t.Logf("fault suite: %d operations (%d ok, %d unknown, %d failed reads), %d faults (%d kills, %d pauses, %d partitions), "+
+	t.Logf("fault suite: %d operations (%d ok, %d refused conditional writes, %d unknown, %d failed reads), %d faults (%d kills, %d pauses, %d partitions), "+
 		"%d final reads, minority side: %d writes refused, %d reads served, %d operations checked by porcupine in %.1fs, linearizable: %s",
-		s.ops, s.ok, s.unknown, s.failedReads, len(faults), s.faults["kill"], s.faults["pause"], s.faults["partition"],
+		s.ops, s.ok, s.refused, s.unknown, s.failedReads, len(faults), s.faults["kill"], s.faults["pause"], s.faults["partition"],
 		len(keys)*len(cl.Nodes), s.minorityRefused, s.minorityReads, len(hist), checkTime.Seconds(), verdict(result))
 	if len(s.errors) > 0 {
 		t.Logf("errors of unknown operations: %s", strings.Join(s.errors, ", "))
@@ -220,9 +223,13 @@ func createBucket(t *testing.T, c *s3.Client) {
 
 // runClient sends operations to one node until stop is closed, one at a
 // time, each under opTimeout: of a random key, a PUT (40%), a GET (35%) or
-// a DELETE (15%), or a LIST of the bucket (10%).
+// a DELETE (15%), or a LIST of the bucket (10%). A third of the PUTs and
+// half of the DELETEs are conditional on the value the client last read
+// of the key (the CAS register): If-Match with that value's ETag, or for
+// a PUT If-None-Match * when it last read the key absent.
 func runClient(id, node int, seed uint64, keys []string, nodes *nodeClients, h *History, clk clock, stop <-chan struct{}) {
 	r := rand.New(rand.NewPCG(seed, uint64(id)))
+	last := map[string]string{} // key -> value this client last read
 	for n := 0; ; n++ {
 		select {
 		case <-stop:
@@ -235,15 +242,25 @@ func runClient(id, node int, seed uint64, keys []string, nodes *nodeClients, h *
 			op.Put = true
 			op.Value = fmt.Sprintf("w-%d-%d", id, n)
 			op.Big = r.IntN(8) == 0
+			if r.IntN(3) == 0 {
+				op.Cond, op.Expect = true, last[op.Key]
+			}
+			bigValues.Store(op.Value, op.Big)
 		case x < 15:
 		case x < 18:
 			op.Put, op.Delete = true, true
+			if v := last[op.Key]; v != "" && r.IntN(2) == 0 {
+				op.Cond, op.Expect = true, v
+			}
 		default:
 			op.List, op.Key = true, ""
 		}
 		err := do(nodes.get(node), &op, clk)
 		h.Add(op)
-		if err != nil {
+		if err == nil && !op.Put && !op.List {
+			last[op.Key] = op.Value
+		}
+		if err != nil && op.Outcome != Refused {
 			// Back off a little, so that a client of a dead node does not
 			// fill the history with refused connections.
 			select {
@@ -261,12 +278,19 @@ func do(c *s3.Client, op *Op, clk clock) error {
 	defer cancel()
 	op.Call = clk.now()
 	var err error
+	var ifMatch, ifNoneMatch *string
+	if op.Cond && op.Expect == "" {
+		ifNoneMatch = aws.String("*")
+	} else if op.Cond {
+		ifMatch = aws.String(etagOf(op.Expect))
+	}
 	switch {
 	case op.Delete:
-		_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(op.Key)})
+		_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(op.Key), IfMatch: ifMatch})
 	case op.Put:
 		_, err = c.PutObject(ctx, &s3.PutObjectInput{
-			Bucket: aws.String(bucket), Key: aws.String(op.Key), Body: strings.NewReader(objectBody(op.Value, op.Big))})
+			Bucket: aws.String(bucket), Key: aws.String(op.Key), Body: strings.NewReader(objectBody(op.Value, op.Big)),
+			IfMatch: ifMatch, IfNoneMatch: ifNoneMatch})
 	case op.List:
 		op.Listed, err = list(ctx, c)
 	default:
@@ -275,8 +299,23 @@ func do(c *s3.Client, op *Op, clk clock) error {
 	op.Return = clk.now()
 	if err != nil {
 		op.Outcome, op.Err = Unknown, errorClass(err)
+		if op.Cond && (op.Err == "412 PreconditionFailed" || op.Err == "404 NoSuchKey") {
+			op.Outcome = Refused
+		}
 	}
 	return err
+}
+
+// bigValues records, for every value written, whether its object is big:
+// the ETag a conditional write names depends on the body.
+var bigValues sync.Map
+
+// etagOf returns the quoted ETag of the object holding value.
+func etagOf(value string) string {
+	big, _ := bigValues.Load(value)
+	b, _ := big.(bool)
+	sum := md5.Sum([]byte(objectBody(value, b)))
+	return `"` + hex.EncodeToString(sum[:]) + `"`
 }
 
 // get reads a key; a missing key is "" and no error.
@@ -463,6 +502,41 @@ func minorityAcks(ops []Op, faults []fault) []Op {
 	return bad
 }
 
+// minProgress is how many writes the nodes outside a fault must
+// acknowledge while it lasts (kills and pauses last 3 s, partitions 6 s;
+// a healthy run acknowledges 100 to 600 in that time on two cores).
+const minProgress = 10
+
+// stalls checks that the cluster stays available during every fault: a
+// single fault in a three-node cluster leaves a quorum, so the clients of
+// the other nodes must see at least minProgress writes acknowledged that
+// were called after the fault began and answered before it ended, and,
+// across the run, at least one big (chunked) write acknowledged during a
+// fault.
+func stalls(ops []Op, faults []fault) []string {
+	var problems []string
+	bigDuringFaults := 0
+	for _, f := range faults {
+		n := 0
+		for _, o := range ops {
+			if o.Put && o.Outcome == OK && o.Node != f.node && o.Call >= f.start && o.Return <= f.end {
+				n++
+				if o.Big {
+					bigDuringFaults++
+				}
+			}
+		}
+		if n < minProgress {
+			problems = append(problems, fmt.Sprintf("%s of node %d [%.1fs, %.1fs]: %d writes acknowledged by the other nodes, want at least %d",
+				f.kind, f.node+1, float64(f.start)/1e9, float64(f.end)/1e9, n, minProgress))
+		}
+	}
+	if len(faults) > 0 && bigDuringFaults == 0 {
+		problems = append(problems, "no big (chunked) write was acknowledged during any fault")
+	}
+	return problems
+}
+
 // clientErrors returns the operations that failed with a 4xx status or
 // read a damaged object. The bucket exists and the requests are well
 // formed, so no 4xx is right under any fault: a NoSuchBucket, say, would be
@@ -491,6 +565,7 @@ func isolatedAt(o Op, faults []fault) (fault, bool) {
 
 type summary struct {
 	ops, ok, unknown, failedReads  int
+	refused                        int // conditional writes whose condition failed
 	faults                         map[string]int
 	minorityRefused, minorityReads int
 	errors                         []string // "class ×count", most frequent first
@@ -506,6 +581,8 @@ func summarize(ops []Op, faults []fault) summary {
 		switch {
 		case o.Outcome == OK:
 			s.ok++
+		case o.Outcome == Refused:
+			s.refused++
 		case o.Put:
 			s.unknown++
 		default:

@@ -1,6 +1,7 @@
 package fault
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -126,6 +127,60 @@ func TestSetModel(t *testing.T) {
 	}
 }
 
+func cas(client int, key, expect, value string, outcome Outcome, call, ret int64) Op {
+	o := put(client, key, value, call, ret)
+	o.Cond, o.Expect, o.Outcome = true, expect, outcome
+	return o
+}
+
+// TestCASModel: conditional writes apply only when the key holds what they
+// expect: two writers of the same expected value cannot both succeed.
+// (Refusals are not checked: see porcupineHistory.)
+func TestCASModel(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ops  []Op
+		want porcupine.CheckResult
+	}{
+		{"create if absent, then refused", []Op{
+			cas(0, "k", "", "a", OK, 0, 10), cas(1, "k", "", "b", Refused, 20, 30),
+		}, porcupine.Ok},
+		{"two creators both succeed", []Op{
+			cas(0, "k", "", "a", OK, 0, 10), cas(1, "k", "", "b", OK, 5, 15),
+		}, porcupine.Illegal},
+		{"compare-and-swap on the value read", []Op{
+			put(0, "k", "a", 0, 10), read(1, "k", "a", 20, 30), cas(1, "k", "a", "b", OK, 40, 50), read(2, "k", "b", 60, 70),
+		}, porcupine.Ok},
+		{"two swaps from the same value both succeed", []Op{
+			put(0, "k", "a", 0, 10), cas(1, "k", "a", "b", OK, 20, 30), cas(2, "k", "a", "c", OK, 25, 35),
+		}, porcupine.Illegal},
+		{"conditional delete of a changed value refused", []Op{
+			put(0, "k", "a", 0, 10), put(0, "k", "b", 20, 30),
+			func() Op { d := del(1, "k", 40, 50); d.Cond, d.Expect, d.Outcome = true, "a", Refused; return d }(),
+			read(2, "k", "b", 60, 70),
+		}, porcupine.Ok},
+		{"unknown conditional delete whose condition failed changes nothing", []Op{
+			put(0, "k", "a", 0, 10), put(0, "k", "b", 20, 30),
+			func() Op { d := del(1, "k", 40, 50); d.Cond, d.Expect, d.Outcome = true, "a", Unknown; return d }(),
+			read(2, "k", "b", 60, 70), del(0, "k", 80, 90), read(2, "k", "", 100, 110),
+		}, porcupine.Ok},
+		{"unknown put seen only by a listing", []Op{
+			listing(0, 0, 10), unknownPut(1, "k", "a", 5, 8), listing(0, 20, 30, "k"),
+		}, porcupine.Ok},
+		{"conditional delete of a changed value applied", []Op{
+			put(0, "k", "a", 0, 10), put(0, "k", "b", 20, 30),
+			func() Op { d := del(1, "k", 40, 50); d.Cond, d.Expect = true, "a"; return d }(),
+		}, porcupine.Illegal},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := porcupine.CheckOperationsTimeout(registerModel, porcupineHistory(tc.ops), 10e9)
+			if got != tc.want {
+				t.Fatalf("porcupine says %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestPorcupineHistory(t *testing.T) {
 	failedRead := read(3, "k", "", 1, 2)
 	failedRead.Outcome = Unknown
@@ -201,6 +256,26 @@ func TestMinorityAcks(t *testing.T) {
 	got := minorityAcks([]Op{acked, late, other, paused}, faults)
 	if len(got) != 1 || got[0].Value != "a" {
 		t.Fatalf("minority acknowledgements %v, want just put(k, a)", got)
+	}
+}
+
+// TestStalls: the progress check counts acknowledged writes of the other
+// nodes within each fault, and needs a big one somewhere.
+func TestStalls(t *testing.T) {
+	faults := []fault{{kind: "kill", node: 0, start: 100, end: 200}}
+	var ops []Op
+	for i := range minProgress {
+		o := put(1, "k", fmt.Sprint(i), 110+int64(i), 120+int64(i))
+		o.Node = 1
+		ops = append(ops, o)
+	}
+	ops[0].Big = true
+	if got := stalls(ops, faults); len(got) != 0 {
+		t.Fatalf("enough progress reported as %q", got)
+	}
+	ops[0].Node = 0 // through the killed node: does not count
+	if got := stalls(ops, faults); len(got) != 2 {
+		t.Fatalf("a stall and no big write: got %q", got)
 	}
 }
 

@@ -28,16 +28,25 @@ const (
 	// Unknown means the operation failed in a way that does not tell
 	// whether it took effect: a timeout, a 503, a broken connection.
 	Unknown
+	// Refused means a conditional write's condition did not hold (412
+	// PreconditionFailed, or 404 NoSuchKey for If-Match on a missing key):
+	// it surely had no effect, and it read the key's state.
+	Refused
 )
 
 // Op is one recorded client operation. Times are nanoseconds since the
 // history began, on the monotonic clock.
 type Op struct {
-	Client  int
-	Node    int // 0-based index of the node the client sent it to
-	Key     string
-	Put     bool // a write: a PUT, or a DELETE (Delete, Value "")
-	Delete  bool
+	Client int
+	Node   int // 0-based index of the node the client sent it to
+	Key    string
+	Put    bool // a write: a PUT, or a DELETE (Delete, Value "")
+	Delete bool
+	// Cond makes a write conditional (the CAS register): it applies only if
+	// the key holds Expect ("" for absent: If-None-Match *, else If-Match
+	// with Expect's ETag).
+	Cond    bool
+	Expect  string
 	List    bool            // a LIST of the bucket (Key is "")
 	Listed  map[string]bool // the keys a LIST returned
 	Value   string          // written by a PUT; read by a GET ("" is absent)
@@ -66,8 +75,14 @@ func (o Op) String() string {
 	default:
 		what = fmt.Sprintf("get(%s)", o.Key)
 	}
-	if o.Outcome == Unknown {
+	if o.Cond {
+		what += " if " + valueString(o.Expect)
+	}
+	switch o.Outcome {
+	case Unknown:
 		what += " failed: " + o.Err
+	case Refused:
+		what += " refused: " + o.Err
 	}
 	return fmt.Sprintf("client %d via node %d: %s at [%.3fs, %.3fs]",
 		o.Client, o.Node+1, what, float64(o.Call)/1e9, float64(o.Return)/1e9)
@@ -114,6 +129,10 @@ type registerInput struct {
 	key   string
 	put   bool
 	value string
+	// cond: a conditional write, which applies only if the key holds
+	// expect.
+	cond   bool
+	expect string
 }
 
 type registerOutput struct {
@@ -121,6 +140,8 @@ type registerOutput struct {
 	// listed marks the read of one key by a LIST, which sees only
 	// whether the key is present.
 	listed, present bool
+	// refused: a conditional write whose condition did not hold.
+	refused bool
 }
 
 // registerModel is a register per key. Partitioning by key lets porcupine
@@ -146,6 +167,18 @@ var registerModel = porcupine.Model{
 	Init: func() interface{} { return "" },
 	Step: func(state, input, output interface{}) (bool, interface{}) {
 		in := input.(registerInput)
+		if in.put && in.cond {
+			if output == nil {
+				// Outcome unknown: at its point, apply evaluated the
+				// condition, and applied the write or refused it.
+				if state.(string) == in.expect {
+					return true, in.value
+				}
+				return true, state
+			}
+			// Acknowledged: the condition held.
+			return state.(string) == in.expect, in.value
+		}
 		if in.put {
 			return true, in.value
 		}
@@ -157,11 +190,18 @@ var registerModel = porcupine.Model{
 	},
 	DescribeOperation: func(input, output interface{}) string {
 		in := input.(registerInput)
+		what := fmt.Sprintf("put(%s, %s)", in.key, in.value)
 		if in.put && in.value == "" {
-			return fmt.Sprintf("delete(%s)", in.key)
+			what = fmt.Sprintf("delete(%s)", in.key)
+		}
+		if in.put && in.cond {
+			what += " if " + valueString(in.expect)
+			if out, ok := output.(registerOutput); ok && out.refused {
+				what += " refused"
+			}
 		}
 		if in.put {
-			return fmt.Sprintf("put(%s, %s)", in.key, in.value)
+			return what
 		}
 		if output == nil {
 			return fmt.Sprintf("get(%s) -> ?", in.key)
@@ -188,7 +228,10 @@ var registerModel = porcupine.Model{
 //
 // A DELETE is a write of "absent". An unknown one is kept only if a read of
 // its key that ended after it was called observed the key absent (the same
-// argument: otherwise it can be placed at the end). A LIST becomes one read per key
+// argument: otherwise it can be placed at the end); an unknown PUT is kept
+// too if a LIST that ended after its call saw its key present (a listing
+// sees no value). An unknown conditional write, wherever it is placed,
+// applies if its condition holds there and changes nothing otherwise. A LIST becomes one read per key
 // of the history, each of whether the key is present, over the LIST's
 // interval.
 func porcupineHistory(ops []Op) []porcupine.Operation {
@@ -206,8 +249,11 @@ func porcupineHistory(ops []Op) []porcupine.Operation {
 	}
 	sort.Strings(keys)
 	// absentUntil[k] is the latest return of a read that saw k absent: an
-	// unknown DELETE called before it may be what that read saw.
+	// unknown DELETE called before it may be what that read saw. Likewise
+	// presentUntil[k] for a LIST that saw k, and an unknown PUT (a LIST
+	// sees no value, so it observes whichever PUT made the key present).
 	absentUntil := map[string]int64{}
+	presentUntil := map[string]int64{}
 	for _, o := range ops {
 		if o.Outcome != OK || o.Put {
 			continue
@@ -216,6 +262,8 @@ func porcupineHistory(ops []Op) []porcupine.Operation {
 			for _, k := range keys {
 				if !o.Listed[k] {
 					absentUntil[k] = max(absentUntil[k], o.Return)
+				} else {
+					presentUntil[k] = max(presentUntil[k], o.Return)
 				}
 			}
 		} else if o.Value == "" {
@@ -224,8 +272,15 @@ func porcupineHistory(ops []Op) []porcupine.Operation {
 	}
 	var out []porcupine.Operation
 	for _, o := range ops {
-		in := registerInput{key: o.Key, put: o.Put, value: o.Value}
+		in := registerInput{key: o.Key, put: o.Put, value: o.Value, cond: o.Cond, expect: o.Expect}
 		switch {
+		case o.Outcome == Refused:
+			// Left out: a refusal says the key held something other than
+			// what it expected, which an unknown write that no read
+			// observed (and that is left out, see above) may explain.
+			// Checking refusals would mean keeping every unknown write,
+			// which porcupine cannot afford. The successes are checked:
+			// each must find the key holding what it expected.
 		case o.List && o.Outcome == OK:
 			for _, k := range keys {
 				out = append(out, porcupine.Operation{ClientId: o.Client, Input: registerInput{key: k},
@@ -237,11 +292,12 @@ func porcupineHistory(ops []Op) []porcupine.Operation {
 				out = append(out, porcupine.Operation{ClientId: o.Client, Input: in, Call: o.Call, Return: math.MaxInt64})
 			}
 		case o.Outcome == OK && o.Put:
-			out = append(out, porcupine.Operation{ClientId: o.Client, Input: in, Call: o.Call, Return: o.Return})
+			// Acknowledged writes have an output; unknown ones none.
+			out = append(out, porcupine.Operation{ClientId: o.Client, Input: in, Output: registerOutput{}, Call: o.Call, Return: o.Return})
 		case o.Outcome == OK:
 			out = append(out, porcupine.Operation{ClientId: o.Client, Input: registerInput{key: o.Key},
 				Output: registerOutput{value: o.Value}, Call: o.Call, Return: o.Return})
-		case o.Put && observed[o.Value]:
+		case o.Put && (observed[o.Value] || presentUntil[o.Key] > o.Call):
 			out = append(out, porcupine.Operation{ClientId: o.Client, Input: in, Call: o.Call, Return: math.MaxInt64})
 		}
 	}
@@ -293,7 +349,7 @@ func lostWrites(ops []Op, final map[string]string) []string {
 // after a: one not known to have returned before a was called.
 func deletedAfter(ops []Op, a Op) bool {
 	for _, d := range ops {
-		if d.Delete && d.Key == a.Key && (d.Outcome != OK || d.Return > a.Call) {
+		if d.Delete && d.Key == a.Key && (d.Outcome == Unknown || d.Return > a.Call) && d.Outcome != Refused {
 			return true
 		}
 	}
@@ -330,7 +386,7 @@ func staleReads(ops []Op) []string {
 	// effect after w and before r ended.
 	mayFollow := func(key string, deletes bool, w, r Op) bool {
 		for _, o := range ops {
-			if o.Put && o.Key == key && o.Delete == deletes && o.Call < r.Return && (o.Outcome != OK || o.Return > w.Call) {
+			if o.Put && o.Key == key && o.Delete == deletes && o.Outcome != Refused && o.Call < r.Return && (o.Outcome != OK || o.Return > w.Call) {
 				return true
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/minio/minio-go/v7/pkg/encrypt"
@@ -312,6 +313,30 @@ func TestMultipartAndCopyCombinations(t *testing.T) {
 	if !bytes.Equal(p2data, parts[1]) {
 		t.Fatal("part 2 of mp-k1 differs")
 	}
+	// Encryption headers repeated on the completion (minio-go does) must
+	// match the upload's.
+	up, err = c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("mpb"), Key: aws.String("repeat"),
+		ServerSideEncryption: types.ServerSideEncryptionAes256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("mpb"), Key: aws.String("repeat"), UploadId: up.UploadId,
+		PartNumber: aws.Int32(1), Body: strings.NewReader("repeat")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	complete := func(mode string) error {
+		_, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String("mpb"), Key: aws.String("repeat"), UploadId: up.UploadId,
+			MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{PartNumber: aws.Int32(1), ETag: rp.ETag}}}},
+			func(o *s3.Options) {
+				o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue("x-amz-server-side-encryption", mode))
+			})
+		return err
+	}
+	wantCode(t, complete("aws:kms"), "InvalidArgument", 400)
+	if err := complete("AES256"); err != nil {
+		t.Fatalf("completion restating the upload's encryption: %v", err)
+	}
 	// A part missing its SSE-C key is refused.
 	up, err = c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("mpb"), Key: aws.String("nokey"),
 		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(k.key), SSECustomerKeyMD5: aws.String(k.md5)})
@@ -495,5 +520,62 @@ func TestMinioClient(t *testing.T) {
 	// SSE-C GET without the key fails.
 	if _, err := mc.StatObject(ctx, "minio", "c", minio.StatObjectOptions{}); err == nil {
 		t.Fatal("stat of an SSE-C object without its key succeeded")
+	}
+	// SSE-KMS, multipart (minio-go's 5 MiB parts), a range, and copies
+	// between modes.
+	if st, body := kmsAdmin(t, srv.AdminURL, "POST", "/kms/keys", `{"id":"minio-key"}`, srv.AccessKey, srv.SecretKey); st != http.StatusCreated {
+		t.Fatalf("create key: %d %s", st, body)
+	}
+	kmsSSE, err := encrypt.NewSSEKMS("minio-key", map[string]string{"app": "minio"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := random(32, 11<<20+5)
+	if _, err := mc.PutObject(ctx, "minio", "kms-mp", bytes.NewReader(big), int64(len(big)),
+		minio.PutObjectOptions{ServerSideEncryption: kmsSSE, PartSize: 5 << 20}); err != nil {
+		t.Fatalf("multipart SSE-KMS put: %v", err)
+	}
+	st, err := mc.StatObject(ctx, "minio", "kms-mp", minio.StatObjectOptions{})
+	if err != nil || st.Metadata.Get("X-Amz-Server-Side-Encryption") != "aws:kms" || st.Metadata.Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id") != "minio-key" ||
+		!strings.HasSuffix(st.ETag, "-3") {
+		t.Fatalf("stat multipart SSE-KMS: %v %v %s", err, st.Metadata, st.ETag)
+	}
+	ropts := minio.GetObjectOptions{}
+	ropts.SetRange(5<<20-10, 10<<20+10)
+	obj, err := mc.GetObject(ctx, "minio", "kms-mp", ropts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(obj)
+	obj.Close()
+	if err != nil || !bytes.Equal(got, big[5<<20-10:10<<20+11]) {
+		t.Fatalf("range of multipart SSE-KMS: %v", err)
+	}
+	for _, cp := range []struct {
+		name     string
+		src, dst encrypt.ServerSide
+		srcKey   string
+	}{{"kms-to-c", nil, ssec, "kms-mp"}, {"c-to-s3", ssec, encrypt.NewSSE(), "c"}, {"s3-to-kms", nil, kmsSSE, "s3"}} {
+		if _, err := mc.CopyObject(ctx, minio.CopyDestOptions{Bucket: "minio", Object: cp.name, Encryption: cp.dst},
+			minio.CopySrcOptions{Bucket: "minio", Object: cp.srcKey, Encryption: cp.src}); err != nil {
+			t.Fatalf("copy %s: %v", cp.name, err)
+		}
+		opts := minio.GetObjectOptions{}
+		if cp.dst == ssec {
+			opts.ServerSideEncryption = ssec
+		}
+		obj, err := mc.GetObject(ctx, "minio", cp.name, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(obj)
+		obj.Close()
+		want := data
+		if cp.srcKey == "kms-mp" {
+			want = big
+		}
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("copy %s differs: %v", cp.name, err)
+		}
 	}
 }

@@ -222,6 +222,13 @@ func TestDedupUnderEncryption(t *testing.T) {
 	if got := physical(); got != 3*oneCopy {
 		t.Fatalf("after rotation: physical %.0f, want %.0f", got, 3*oneCopy)
 	}
+	// The built-in SSE-S3 key rotates the same way.
+	if st, body := kmsAdmin(t, srv.AdminURL, "POST", "/kms/rotate?id=anode/sse-s3", "", srv.AccessKey, srv.SecretKey); st != http.StatusOK || !strings.Contains(body, `"rewrapped": 2`) {
+		t.Fatalf("rotate the SSE-S3 key: %d %s", st, body)
+	}
+	if _, got := get(t, c, "dedup", "s3-1", "", nil); !bytes.Equal(got, data) {
+		t.Fatal("s3-1 differs after rotating the SSE-S3 key")
+	}
 	// A second rotation rewraps all three (a-3 was written under version 2).
 	if st, body := kmsAdmin(t, srv.AdminURL, "POST", "/kms/rotate?id=key-a", "", srv.AccessKey, srv.SecretKey); st != http.StatusOK || !strings.Contains(body, `"rewrapped": 3`) {
 		t.Fatalf("second rotate: %d %s", st, body)
@@ -238,5 +245,21 @@ func TestDedupUnderEncryption(t *testing.T) {
 	put("plain", func(*s3.PutObjectInput) {})
 	if got := physical(); got != 3*oneCopy+size {
 		t.Fatalf("after plain: physical %.0f, want %.0f", got, 3*oneCopy+size)
+	}
+	// SSE-C: deduplicated only under the same customer key.
+	ssecPut := func(k ssec) func(*s3.PutObjectInput) {
+		return func(in *s3.PutObjectInput) {
+			in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = aws.String("AES256"), aws.String(k.key), aws.String(k.md5)
+		}
+	}
+	kx, ky := newSSEC(21), newSSEC(22)
+	for i, st := range []struct {
+		k     ssec
+		total float64
+	}{{kx, 4*oneCopy + size}, {kx, 4*oneCopy + size}, {ky, 5*oneCopy + size}} {
+		put(fmt.Sprint("c-", i), ssecPut(st.k))
+		if got := physical(); got != st.total {
+			t.Fatalf("after SSE-C put %d: physical %.0f, want %.0f", i, got, st.total)
+		}
 	}
 }
