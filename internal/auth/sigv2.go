@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
@@ -211,8 +212,25 @@ func stringToSignV2(r *http.Request, q queryParams, dateLine string) string {
 	return b.String()
 }
 
-// requestPath returns the request's path as the client sent it.
+type v2BucketCtx struct{}
+
+// WithVirtualHostBucket tells the V2 verifier that the request names its
+// bucket in the Host header (virtual-host style): the V2 string to sign
+// then starts its resource with "/bucket", as S3 defines.
+func WithVirtualHostBucket(r *http.Request, bucket string) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), v2BucketCtx{}, bucket))
+}
+
+// requestPath returns the request's path as the client sent it, after
+// "/bucket" for a virtual-host-style request.
 func requestPath(r *http.Request) string {
+	if b, _ := r.Context().Value(v2BucketCtx{}).(string); b != "" {
+		return "/" + b + rawPath(r)
+	}
+	return rawPath(r)
+}
+
+func rawPath(r *http.Request) string {
 	path := r.RequestURI
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path = path[:i]

@@ -170,3 +170,16 @@ func FuzzParseV2(f *testing.F) {
 		v.Authenticate(r)
 	})
 }
+
+// TestV2VirtualHost: a virtual-host-style request is signed over
+// "/bucket" + path (the S3 documentation's example uses this form).
+func TestV2VirtualHost(t *testing.T) {
+	r, _ := http.NewRequest("GET", "http://awsexamplebucket1.s3.us-west-1.amazonaws.com/photos/puppy.jpg", nil)
+	r.RequestURI = "/photos/puppy.jpg"
+	r.Header.Set("Date", "Tue, 27 Mar 2007 19:36:42 +0000")
+	r = WithVirtualHostBucket(r, "awsexamplebucket1")
+	got := stringToSignV2(r, parseQuery(r.URL.RawQuery), r.Header.Get("Date"))
+	if want := "GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/awsexamplebucket1/photos/puppy.jpg"; got != want {
+		t.Fatalf("string to sign %q, want %q", got, want)
+	}
+}

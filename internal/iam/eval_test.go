@@ -347,3 +347,23 @@ func TestBuiltin(t *testing.T) {
 		t.Error("admin accepted")
 	}
 }
+
+func TestParseCached(t *testing.T) {
+	doc := []byte(`{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}`)
+	a, err := ParseCached(doc, IdentityPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := ParseCached(doc, IdentityPolicy)
+	if a != b {
+		t.Error("the same document was parsed twice")
+	}
+	// The kind is part of the key: the same bytes are no bucket policy.
+	if _, err := ParseCached(doc, BucketPolicy); err == nil {
+		t.Error("a cached identity policy was accepted as a bucket policy")
+	}
+	other, _ := ParseCached([]byte(`{"Statement":{"Effect":"Deny","Action":"s3:GetObject","Resource":"*"}}`), IdentityPolicy)
+	if other == a || other.Statements[0].Effect != Deny {
+		t.Error("a changed document was served from the cache")
+	}
+}

@@ -185,7 +185,7 @@ func (s *Store) policy(name string) (*Policy, error) {
 	if !found {
 		return nil, ErrNoSuchPolicy
 	}
-	return Parse(rec.Document, IdentityPolicy)
+	return ParseCached(rec.Document, IdentityPolicy)
 }
 
 // --- secrets ---

@@ -316,7 +316,7 @@ func bucketPolicy(rq *request, bucket string, acc *object.BucketAccess) *iam.Nam
 	if acc == nil || len(acc.Policy) == 0 {
 		return nil
 	}
-	p, err := iam.Parse(acc.Policy, iam.BucketPolicy)
+	p, err := iam.ParseCached(acc.Policy, iam.BucketPolicy)
 	if err != nil {
 		// Stored policies were parsed when put; one that no longer parses
 		// (a newer version's syntax) grants nothing.

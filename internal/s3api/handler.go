@@ -191,6 +191,9 @@ func (a *api) serve(rq *request) error {
 	}
 	// Authenticate before anything else so that an unsigned or badly
 	// signed request learns nothing, not even whether its path is valid.
+	if b := a.virtualBucket(rq.r.Host); b != "" {
+		rq.r = auth.WithVirtualHostBucket(rq.r, b)
+	}
 	if aerr := a.authenticate(rq); aerr != nil {
 		return a.anonymousError(rq, aerr)
 	}
