@@ -152,7 +152,7 @@ func (r *Repairer) Status() RepairStatus {
 	defer r.mu.Unlock()
 	st := r.st
 	if left := st.MissingBytes - st.FetchedBytes; st.Running && st.RateBytes > 0 && left > 0 && st.Fetched+st.Failed < st.UnderReplicated {
-		st.ETA = (time.Duration(float64(left) / float64(st.RateBytes) * float64(time.Second))).Round(time.Second).String()
+		st.ETA = atRate(left, st.RateBytes).Round(time.Second).String()
 	}
 	return st
 }
@@ -212,7 +212,7 @@ func (r *Repairer) Pass(ctx context.Context) (RepairStatus, error) {
 		r.update(func(st *RepairStatus) { st.Fetched++; st.FetchedBytes = fetchedBytes })
 		// Pace: wait until the bytes fetched so far are due at the rate.
 		if r.cfg.Rate > 0 {
-			waitUntil(ctx, start.Add(time.Duration(float64(fetchedBytes)/float64(r.cfg.Rate)*float64(time.Second))))
+			waitUntil(ctx, start.Add(atRate(fetchedBytes, r.cfg.Rate)))
 		}
 	}
 	for _, h := range extra {

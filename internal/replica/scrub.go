@@ -114,7 +114,7 @@ func (s *Scrubber) Status() ScrubStatus {
 	defer s.mu.Unlock()
 	st := s.st
 	if st.Running && st.RateBytes > 0 && st.StoreBytes > st.PassBytes {
-		st.ETA = (time.Duration(float64(st.StoreBytes-st.PassBytes) / float64(st.RateBytes) * float64(time.Second))).Round(time.Second).String()
+		st.ETA = atRate(st.StoreBytes-st.PassBytes, st.RateBytes).Round(time.Second).String()
 	}
 	return st
 }
@@ -155,7 +155,7 @@ func (s *Scrubber) pass(ctx context.Context) error {
 		if bytes > 0 {
 			scrubProgress.Set(min(1, float64(read)/float64(bytes)))
 		}
-		waitUntil(ctx, start.Add(time.Duration(float64(read)/float64(s.cfg.Rate)*float64(time.Second))))
+		waitUntil(ctx, start.Add(atRate(read, s.cfg.Rate)))
 	})
 	if err != nil {
 		return err
@@ -182,6 +182,13 @@ func (s *Scrubber) repair(h chunk.Hash, buf []byte) []byte {
 	s.update(func(st *ScrubStatus) { st.RepairFailures++ })
 	s.c.log.Error("scrub could not repair a corrupt chunk copy: no node has a good one", "chunk", h, "err", err)
 	return buf
+}
+
+// atRate is how long moving n bytes takes at rate bytes per second: the
+// scrubber and the repairer pace themselves, and estimate what is left, by
+// it. The rate must be positive.
+func atRate(n, rate int64) time.Duration {
+	return time.Duration(float64(n) / float64(rate) * float64(time.Second))
 }
 
 // waitUntil blocks until t or until ctx ends; it reports whether t came.
